@@ -1,0 +1,53 @@
+# dfwgen — see README.md. Debian 12: ./install.sh installs what this needs.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share/dfwgen
+SYSCONFDIR ?= /etc/dfwgen
+DESTDIR    ?=
+VERSION    := 0.1.0
+
+CC      ?= cc
+PKGS    := inih libpcre2-8
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS))
+CPPFLAGS += -DDFW_VERSION='"$(VERSION)"' -DDFW_TEMPLATE_DIR='"$(DATADIR)/templates"' \
+	    -DDFW_SYSCONF_DIR='"$(SYSCONFDIR)"'
+LDLIBS  += $(shell pkg-config --libs $(PKGS))
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+SRCS := $(wildcard gen/*.c)
+OBJS := $(SRCS:.c=.o)
+
+all: dfwgen
+
+dfwgen: $(OBJS)
+	$(CC) $(LDFLAGS) -o $@ $(OBJS) $(LDLIBS)
+
+gen/%.o: gen/%.c $(wildcard gen/*.h) Makefile
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# The whole suite; the network-namespace suites need root (CI runs as root).
+check: dfwgen
+	bats tests/
+
+# Regenerate the golden files after a deliberate output change; review the diff.
+golden: dfwgen
+	tests/regen-golden
+
+install: dfwgen
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates
+	install -m 0755 dfwgen $(DESTDIR)$(BINDIR)/dfwgen
+	install -m 0644 templates/*.rules $(DESTDIR)$(DATADIR)/templates/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/dfwgen
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -f dfwgen gen/*.o
+
+.PHONY: all check golden install uninstall clean

@@ -1,0 +1,152 @@
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int addr_max_prefix(enum family f)
+{
+	return f == FAM_V4 ? 32 : 128;
+}
+
+static bool host_bits_clear(const struct addr *a)
+{
+	int bits = addr_max_prefix(a->family);
+	for (int i = a->prefix; i < bits; i++) {
+		if (a->bytes[i / 8] & (0x80 >> (i % 8)))
+			return false;
+	}
+	return true;
+}
+
+static bool parse_prefix(const char *s, int max, int *out)
+{
+	if (!*s || strlen(s) > 3)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return false;
+	}
+	if (s[0] == '0' && s[1])
+		return false;
+	int v = atoi(s);
+	if (v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool addr_parse(const char *s, struct addr *out, const char **why)
+{
+	char buf[ADDR_STRLEN];
+	struct addr a = {0};
+	if (strlen(s) >= sizeof(buf)) {
+		*why = "not an IPv4 or IPv6 address";
+		return false;
+	}
+	strcpy(buf, s);
+	char *slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (inet_pton(AF_INET, buf, a.bytes) == 1) {
+		a.family = FAM_V4;
+	} else if (inet_pton(AF_INET6, buf, a.bytes) == 1) {
+		a.family = FAM_V6;
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (memcmp(a.bytes, mapped, 12) == 0) {
+			*why = "an IPv4-mapped IPv6 address never matches in ip6tables; write the IPv4 address";
+			return false;
+		}
+	} else {
+		*why = "not an IPv4 or IPv6 address";
+		return false;
+	}
+	a.prefix = addr_max_prefix(a.family);
+	if (slash && !parse_prefix(slash + 1, a.prefix, &a.prefix)) {
+		*why = a.family == FAM_V4 ? "the prefix length must be 0 to 32"
+					  : "the prefix length must be 0 to 128";
+		return false;
+	}
+	if (!host_bits_clear(&a)) {
+		*why = "host bits are set after the prefix length (did you mean the network address?)";
+		return false;
+	}
+	*out = a;
+	return true;
+}
+
+void addr_format(const struct addr *a, char *buf, bool with_prefix)
+{
+	inet_ntop(a->family == FAM_V4 ? AF_INET : AF_INET6, a->bytes, buf, ADDR_STRLEN);
+	if (with_prefix || a->prefix != addr_max_prefix(a->family))
+		sprintf(buf + strlen(buf), "/%d", a->prefix);
+}
+
+bool addr_contains(const struct addr *a, const struct addr *b)
+{
+	if (a->family != b->family || a->prefix > b->prefix)
+		return false;
+	for (int i = 0; i < a->prefix; i++) {
+		uint8_t m = (uint8_t)(0x80 >> (i % 8));
+		if ((a->bytes[i / 8] & m) != (b->bytes[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+bool addr_equal(const struct addr *a, const struct addr *b)
+{
+	return a->family == b->family && a->prefix == b->prefix &&
+	       memcmp(a->bytes, b->bytes, 16) == 0;
+}
+
+static bool parse_port_number(const char *s, size_t n, long *out)
+{
+	if (n == 0 || n > 5)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	}
+	char tmp[6];
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	*out = strtol(tmp, NULL, 10);
+	return true;
+}
+
+bool port_parse(const char *s, char sep, bool allow_zero, struct port_range *out, const char **why)
+{
+	const char *dash = strchr(s, sep);
+	long lo, hi;
+	size_t n1 = dash ? (size_t)(dash - s) : strlen(s);
+	if (!parse_port_number(s, n1, &lo) || (dash && !parse_port_number(dash + 1, strlen(dash + 1), &hi))) {
+		*why = sep == '-' ? "a port is a number from 1 to 65535, or a range LOW-HIGH"
+				  : "a port is a number from 0 to 65535, or a range LOW:HIGH";
+		return false;
+	}
+	if (!dash)
+		hi = lo;
+	if (lo > 65535 || hi > 65535 || (!allow_zero && (lo == 0 || hi == 0))) {
+		*why = allow_zero ? "a port must be 0 to 65535" : "a port must be 1 to 65535";
+		return false;
+	}
+	if (lo > hi) {
+		*why = "the range's first port is above its last";
+		return false;
+	}
+	out->lo = (uint16_t)lo;
+	out->hi = (uint16_t)hi;
+	return true;
+}
+
+void port_format(const struct port_range *p, char sep, char *buf, int size)
+{
+	if (p->lo == p->hi)
+		snprintf(buf, (size_t)size, "%u", p->lo);
+	else
+		snprintf(buf, (size_t)size, "%u%c%u", p->lo, sep, p->hi);
+}

@@ -1,0 +1,432 @@
+#include "check.h"
+
+#include "util.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- what a rule does ---- */
+
+static bool is_drop(const struct rule *r)
+{
+	return r->target && (!strcmp(r->target, "DROP") || !strcmp(r->target, "REJECT"));
+}
+
+static bool lets_through(const struct rule *r)
+{
+	return r->target && (!strcmp(r->target, "ACCEPT") || !strcmp(r->target, "RETURN"));
+}
+
+static bool proto_any(const struct rule *r)
+{
+	return !r->proto || (!r->proto_neg && !strcmp(r->proto, "all"));
+}
+
+/* No condition at all (a comment is not a condition). */
+static bool unconditional(const struct rule *r)
+{
+	if (!proto_any(r) || r->has_src || r->has_dst || r->in_if || r->out_if || r->opaque)
+		return false;
+	for (size_t i = 0; i < r->nm; i++) {
+		if (strcmp(r->m[i].module, "comment"))
+			return false;
+	}
+	return true;
+}
+
+static bool terminal(const struct rule *r)
+{
+	return r->is_goto || target_is_terminal(r->target);
+}
+
+static bool list_has(const char *list, const char *word)
+{
+	char **items;
+	size_t n = split_list(list, &items);
+	bool found = false;
+	for (size_t i = 0; i < n; i++)
+		found |= !strcmp(items[i], word);
+	free_list(items, n);
+	return found;
+}
+
+/* The connection states a rule is limited to; NULL when it is not. */
+static const char *rule_states(const struct rule *r, bool *neg)
+{
+	const struct rule_opt *o = rule_option(r, "conntrack", "--ctstate");
+	if (!o)
+		o = rule_option(r, "state", "--state");
+	*neg = o && o->neg;
+	return o ? rule_arg(r, o, 0) : NULL;
+}
+
+static bool is_established_rule(const struct rule *r)
+{
+	bool neg;
+	const char *states = rule_states(r, &neg);
+	return lets_through(r) && states && !neg && list_has(states, "ESTABLISHED");
+}
+
+/* May the rule see a new connection (not limited to other states)? */
+static bool sees_new(const struct rule *r)
+{
+	bool neg;
+	const char *states = rule_states(r, &neg);
+	return !states || (neg ? !list_has(states, "NEW") : list_has(states, "NEW"));
+}
+
+static bool port_in_list(const char *list, unsigned port)
+{
+	char **items;
+	size_t n = split_list(list, &items);
+	bool found = false;
+	for (size_t i = 0; i < n; i++) {
+		struct port_range pr;
+		const char *why;
+		if (port_parse(items[i], ':', true, &pr, &why))
+			found |= port >= pr.lo && port <= pr.hi;
+	}
+	free_list(items, n);
+	return found;
+}
+
+/* Whether tcp/port may match the rule's protocol and destination port conditions. */
+static bool may_match_tcp_port(const struct rule *r, unsigned port)
+{
+	if (!proto_any(r) && (r->proto_neg || strcmp(r->proto, "tcp")))
+		return false;
+	static const char *const opts[][2] = {{"tcp", "--dport"}, {"multiport", "--dports"}, {"multiport", "--ports"}};
+	for (size_t i = 0; i < 3; i++) {
+		const struct rule_opt *o = rule_option(r, opts[i][0], opts[i][1]);
+		if (o && port_in_list(rule_arg(r, o, 0), port) == o->neg)
+			return false;
+	}
+	return true;
+}
+
+/* A DROP/REJECT that would hit an SSH connection from most of the world. */
+static bool catches_everyone(const struct rule *r, unsigned port)
+{
+	if (!is_drop(r) || (r->has_src && !r->src_neg) || r->has_dst || !sees_new(r) ||
+	    (r->in_if && !strcmp(r->in_if, "lo")) || !may_match_tcp_port(r, port))
+		return false;
+	for (size_t i = 0; i < r->nm; i++) {
+		const char *mod = r->m[i].module;
+		if (!strcmp(mod, "set")) {
+			const struct rule_opt *o = rule_option(r, "set", "--match-set");
+			if (o && !o->neg)
+				return false; /* only the members of a set */
+		} else if (strcmp(mod, "comment") && strcmp(mod, "tcp") && strcmp(mod, "multiport") &&
+			   strcmp(mod, "conntrack") && strcmp(mod, "state")) {
+			return false; /* limit, recent, ...: not everyone */
+		}
+	}
+	return true;
+}
+
+static bool lets_ssh_in(const struct rule *r, unsigned port)
+{
+	return lets_through(r) && sees_new(r) && !(r->in_if && !r->in_neg && !strcmp(r->in_if, "lo")) &&
+	       !r->has_dst && may_match_tcp_port(r, port);
+}
+
+static bool private_net(const struct addr *a)
+{
+	static const char *const nets[] = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", NULL};
+	for (int i = 0; nets[i]; i++) {
+		struct addr n;
+		const char *why;
+		if (addr_parse(nets[i], &n, &why) && addr_contains(&n, a))
+			return true;
+	}
+	return false;
+}
+
+static bool docker_internal(const struct rule *r, const struct check_opts *o)
+{
+	if (!lets_through(r))
+		return false;
+	if (r->in_if && !r->in_neg) {
+		if (str_has_prefix(r->in_if, "docker") || str_has_prefix(r->in_if, "br-"))
+			return true;
+		for (size_t i = 0; o->bridges && i < o->bridges->n; i++) {
+			if (!strcmp(o->bridges->v[i], r->in_if))
+				return true;
+		}
+	}
+	if (r->has_src && !r->src_neg) {
+		if (private_net(&r->src))
+			return true;
+		for (size_t i = 0; i < o->nsubnets; i++) {
+			if (addr_contains(&o->subnets[i], &r->src))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* ---- checks over the file as written ---- */
+
+static bool is_dockers(const char *chain)
+{
+	return str_has_prefix(chain, "DOCKER") && strcmp(chain, "DOCKER-USER");
+}
+
+static void check_lines(const struct ruleset *rs, const struct check_opts *o, struct diags *d)
+{
+	for (size_t t = 0; t < rs->n; t++) {
+		const struct table *tb = &rs->tables[t];
+		bool filter = !strcmp(tb->name, "filter");
+		const struct rule *input_jump = NULL;
+		for (size_t k = 0; k < tb->n; k++) {
+			const struct rule *r = &tb->rules[k];
+			struct loc at = rule_tok_loc(r, r->chain_tok >= 0 ? r->chain_tok : 0);
+			const char *chain = r->chain;
+			bool builtin = chain && chain_is_builtin(tb->name, chain);
+			if (o->noflush) {
+				if (r->cmd == CMD_DECLARE && builtin)
+					diag_error(d, "policy-line", rule_tok_loc(r, 0), "':%s %s' sets the policy of built-in chain "
+						   "%s under --noflush; leave built-in chains out of the file", chain, r->policy, chain);
+				else if (r->cmd == CMD_POLICY)
+					diag_error(d, "policy-line", rule_tok_loc(r, 0), "-P changes the policy of %s; a --noflush "
+						   "file must not re-policy chains", chain ? chain : "a chain");
+				else if ((r->cmd == CMD_FLUSH || r->cmd == CMD_DELCHAIN || r->cmd == CMD_ZERO || r->cmd == CMD_RENAME) && !chain)
+					diag_error(d, "foreign-flush", rule_tok_loc(r, 0), "%s without a chain touches every chain of "
+						   "table %s, Docker's included", r->tok[0].text, tb->name);
+				else if ((r->cmd == CMD_FLUSH || r->cmd == CMD_DELCHAIN || r->cmd == CMD_RENAME || r->cmd == CMD_ZERO) &&
+					 (builtin || is_dockers(chain)))
+					diag_error(d, "foreign-flush", at, "%s %s: dfwgen's files never flush, delete, zero or rename "
+						   "a chain they do not own (%s)", r->tok[0].text, chain,
+						   builtin ? "INPUT holds Docker Swarm's rules" : "Docker owns it");
+				else if (r->cmd == CMD_DECLARE && (is_dockers(chain) || (!filter && str_has_prefix(chain, "DOCKER"))))
+					diag_error(d, "docker-chain", at, "':%s' flushes Docker's chain %s; Docker's published ports "
+						   "and isolation would break until it restarts", chain, chain);
+				else if ((r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE) &&
+					 chain && is_dockers(chain))
+					diag_warn(d, "docker-chain", at, "rules in Docker's chain %s are lost whenever Docker "
+						  "restarts; filter in DOCKER-USER instead", chain);
+			}
+			if (!filter || !chain || !r->target)
+				continue;
+			if (!strcmp(chain, "INPUT") && !strcmp(r->target, o->host_chain) &&
+			    (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT)) {
+				if (input_jump)
+					diag_error(d, "duplicate-jump", rule_tok_loc(r, 0), "a second jump from INPUT to %s (first "
+						   "at line %d): the chain would run twice", o->host_chain, input_jump->loc.line);
+				else if (o->noflush && (r->cmd == CMD_APPEND || r->num > 1))
+					diag_error(d, "jump-not-first", rule_tok_loc(r, 0), "the jump to %s must be INPUT's first "
+						   "rule (-I INPUT 1 -j %s); later, earlier rules bypass it", o->host_chain, o->host_chain);
+				input_jump = r;
+			}
+			const struct rule_opt *dport = rule_option(r, NULL, "--dport");
+			if (!dport)
+				dport = rule_option(r, "multiport", "--dports");
+			if (!strcmp(chain, o->container_chain) && (dport || r->has_dst) && r->cmd != CMD_DELETE)
+				diag_warn(d, "dnat-trap", rule_tok_loc(r, dport ? dport->tok : r->spec_tok),
+					  "in %s, %s sees the container's %s after Docker's DNAT, not what was published; "
+					  "match the published port with -m conntrack --ctorigdstport PORT --ctdir ORIGINAL",
+					  chain, dport ? dport->name : "-d", dport ? "port" : "address");
+			const struct rule_opt *orig = rule_option(r, "conntrack", "--ctorigdstport");
+			const struct rule_opt *dir = rule_option(r, "conntrack", "--ctdir");
+			if (orig && (!dir || strcmp(rule_arg(r, dir, 0) ? rule_arg(r, dir, 0) : "", "ORIGINAL")))
+				diag_warn(d, "ctdir-missing", rule_tok_loc(r, orig->tok), "--ctorigdstport without --ctdir "
+					  "ORIGINAL also matches the replies of connections from that port");
+		}
+	}
+}
+
+/* ---- checks over the state ---- */
+
+static void check_sets(const struct ruleset *rs, const struct check_opts *o, struct diags *d)
+{
+	for (size_t t = 0; t < rs->n; t++) {
+		for (size_t k = 0; k < rs->tables[t].n; k++) {
+			const struct rule *r = &rs->tables[t].rules[k];
+			for (size_t m = 0; m < r->nm; m++) {
+				for (size_t i = 0; i < r->m[m].nopts; i++) {
+					const struct rule_opt *op = &r->m[m].opts[i];
+					if (strcmp(op->name, "--match-set") || op->nargs < 1)
+						continue;
+					const char *name = rule_arg(r, op, 0);
+					const struct set_info *si = o->sets ? sets_find(o->sets, name) : NULL;
+					struct loc at = rule_tok_loc(r, op->arg);
+					if (!si && o->sets && o->sets->given)
+						diag_error(d, "unknown-set", at, "set %s is not defined by any set file "
+							   "(iptables-restore fails: \"Set %s doesn't exist\")", name, name);
+					else if (!si)
+						diag_warn(d, "unknown-set", at, "set %s is not described; pass its ipset file "
+							  "with -s to check it", name);
+					else if (si->family != rs->family)
+						diag_error(d, "set-family", at, "set %s holds IPv%d addresses but this file is "
+							   "for IPv%d", name, si->family, rs->family);
+				}
+			}
+		}
+	}
+	for (size_t i = 0; o->sets && i < o->sets->n; i++) {
+		const struct set_info *si = &o->sets->v[i];
+		if (si->has_cidr)
+			diag_warn(d, "hash-ip-cidr", si->loc, "set %s is %s but is filled with networks: each network "
+				  "is added address by address; use hash:net", si->name, si->type);
+		if (si->count > si->maxelem)
+			diag_error(d, "set-overflow", si->loc, "set %s gets %zu entries but maxelem is %lu: ipset "
+				   "restore fails once it is full", si->name, si->count, si->maxelem);
+	}
+}
+
+static void check_chain(const struct chain_state *c, bool containers, const struct check_opts *o, struct diags *d)
+{
+	const struct rule *first_drop = NULL, *established = NULL, *internal = NULL, *ender = NULL;
+	const struct rule *ssh_ok = NULL;
+	bool ssh_reported = false;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rule *r = c->rules[i];
+		if (ender) {
+			diag_error(d, "unreachable-rule", r->loc, "no packet reaches this rule: the rule at line %d "
+				   "ends %s for every packet", ender->loc.line, c->name);
+			continue;
+		}
+		if (!established && is_established_rule(r))
+			established = r;
+		if (!internal && docker_internal(r, o))
+			internal = r;
+		if (o->ssh_port && !containers && !ssh_ok && lets_ssh_in(r, o->ssh_port))
+			ssh_ok = r;
+		if (o->ssh_port && !containers && !ssh_ok && !ssh_reported && catches_everyone(r, o->ssh_port)) {
+			diag_error(d, "lockout", r->loc, "this rule drops SSH (tcp/%u) before any rule lets it in: "
+				   "applying it would lock you out", o->ssh_port);
+			ssh_reported = true;
+		}
+		if (is_drop(r) && !first_drop) {
+			first_drop = r;
+			if (!established)
+				diag_error(d, "established-late", r->loc, "%s drops here before any rule accepts "
+					   "ESTABLISHED,RELATED traffic: replies to the host's own connections die", c->name);
+			if (containers && !internal)
+				diag_error(d, "docker-internal-late", r->loc, "%s drops here before it returns "
+					   "Docker-internal traffic (from the bridges and container subnets): containers "
+					   "lose their own connections", c->name);
+		}
+		if (terminal(r) && unconditional(r))
+			ender = r;
+	}
+	if (c->n && !ender)
+		diag_error(d, "falls-through", c->rules[c->n - 1]->loc, "%s does not end in an unconditional "
+			   "rule (-j DROP, -j REJECT, -j RETURN or -j ACCEPT): what it does with the rest is left "
+			   "to whatever follows", c->name);
+}
+
+static void check_state(struct fw_state *st, bool exact_forward, const struct check_opts *o, struct diags *d)
+{
+	struct chain_state *host = state_chain(st, "filter", o->host_chain);
+	struct chain_state *containers = state_chain(st, "filter", o->container_chain);
+	if (host && !host->assumed)
+		check_chain(host, false, o, d);
+	if (containers && !containers->assumed)
+		check_chain(containers, true, o, d);
+	struct chain_state *input = state_chain(st, "filter", "INPUT");
+	size_t jumps = 0;
+	for (size_t i = 0; host && input && i < input->n; i++) {
+		const struct rule *r = input->rules[i];
+		if (!r->target || strcmp(r->target, o->host_chain))
+			continue;
+		if (++jumps > 1)
+			diag_error(d, "duplicate-jump", r->loc, "INPUT jumps to %s more than once", o->host_chain);
+		else if (i > 0)
+			diag_error(d, "jump-not-first", r->loc, "INPUT's jump to %s is rule %zu, not the first: "
+				   "the rules above it bypass %s", o->host_chain, i + 1, o->host_chain);
+	}
+	struct chain_state *forward = state_chain(st, "filter", "FORWARD");
+	if (exact_forward && containers && forward) {
+		const struct rule *first = forward->n ? forward->rules[0] : NULL;
+		if (!first || !first->target || strcmp(first->target, o->container_chain) || !unconditional(first))
+			diag_error(d, "forward-not-first", first ? first->loc : (containers->decl ? containers->decl->loc : (struct loc){0}),
+				   "FORWARD's first rule does not jump to %s: traffic to published ports bypasses "
+				   "the filter (Docker's fail-open case)", o->container_chain);
+	}
+}
+
+/* ---- user policies ([policy NAME] with PCRE2) ---- */
+
+static pcre2_code *compile(const char *re, struct loc loc, const char *name, struct diags *d)
+{
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+	if (!code) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		struct loc at = loc;
+		if (at.col > 0) {
+			at.col += (int)off;
+			at.len = 1;
+		}
+		diag_error(d, "bad-regex", at, "[policy %s]: %s (at offset %zu of the pattern)", name, (char *)msg, (size_t)off);
+	}
+	return code;
+}
+
+bool check_policies_valid(const struct user_policy *v, size_t n, struct diags *d)
+{
+	size_t before = d->errors;
+	for (size_t i = 0; i < n; i++) {
+		const char *re = v[i].forbid ? v[i].forbid : v[i].require;
+		if (!re)
+			continue;
+		pcre2_code *code = compile(re, v[i].forbid ? v[i].forbid_loc : v[i].require_loc, v[i].name, d);
+		pcre2_code_free(code);
+	}
+	return d->errors == before;
+}
+
+static void check_policies(const struct ruleset *rs, const struct check_opts *o, struct diags *d)
+{
+	for (size_t i = 0; i < o->npolicies; i++) {
+		const struct user_policy *up = &o->policies[i];
+		const char *re = up->forbid ? up->forbid : up->require;
+		if (!re)
+			continue;
+		pcre2_code *code = compile(re, up->forbid ? up->forbid_loc : up->require_loc, up->name, d);
+		if (!code)
+			continue;
+		pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+		bool found = false;
+		const struct rule *chain_decl = NULL;
+		for (size_t t = 0; t < rs->n; t++) {
+			for (size_t k = 0; k < rs->tables[t].n; k++) {
+				const struct rule *r = &rs->tables[t].rules[k];
+				if (up->chain && r->chain && !strcmp(r->chain, up->chain) && r->cmd == CMD_DECLARE)
+					chain_decl = r;
+				if ((r->cmd != CMD_APPEND && r->cmd != CMD_INSERT && r->cmd != CMD_REPLACE) ||
+				    (up->chain && strcmp(r->chain, up->chain)))
+					continue;
+				char *line = rule_canonical(r);
+				int rc = pcre2_match(code, (PCRE2_SPTR)line, strlen(line), 0, 0, md, NULL);
+				free(line);
+				if (rc < 0)
+					continue;
+				found = true;
+				if (up->forbid)
+					diag_error(d, "policy-forbid", r->loc, "[policy %s] forbids this rule%s%s", up->name,
+						   up->message ? ": " : "", up->message ? up->message : "");
+			}
+		}
+		if (up->require && !found)
+			diag_error(d, "policy-require", chain_decl ? chain_decl->loc : loc_line(rs->src, 0),
+				   "[policy %s] requires a rule%s%s matching /%s/ and none does%s%s", up->name,
+				   up->chain ? " in " : "", up->chain ? up->chain : "", up->require,
+				   up->message ? ": " : "", up->message ? up->message : "");
+		pcre2_match_data_free(md);
+		pcre2_code_free(code);
+	}
+}
+
+void check_run(const struct ruleset *rs, struct fw_state *st, const struct check_opts *o, struct diags *d)
+{
+	check_lines(rs, o, d);
+	check_sets(rs, o, d);
+	check_state(st, !o->noflush || st->exact, o, d);
+	check_policies(rs, o, d);
+}

@@ -1,0 +1,881 @@
+#include "policy.h"
+
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the schema: every section and key dfwgen knows, with its default ---- */
+
+enum key_kind { SCALAR, LIST };
+
+struct key_def {
+	const char *name;
+	enum key_kind kind;
+	const char *dflt; /* NULL: required when the section exists (named sections only) */
+};
+
+struct section_def {
+	const char *kind;
+	bool named; /* [set NAME], [port NAME], [policy NAME] */
+	const struct key_def *keys;
+	size_t nkeys;
+};
+
+#define KEYS(...) (const struct key_def[]){__VA_ARGS__}, sizeof((const struct key_def[]){__VA_ARGS__}) / sizeof(struct key_def)
+
+static const struct section_def sections[] = {
+	{"global", false, KEYS({"family", SCALAR, "both"}, {"action", SCALAR, "drop"},
+			       {"log", SCALAR, "no"}, {"log_prefix", SCALAR, "\"dfwgen: \""},
+			       {"log_limit", SCALAR, "5/minute"}, {"ssh_port", SCALAR, "22"})},
+	{"docker", false, KEYS({"bridges", LIST, "docker0, docker_gwbridge, br-+"},
+			       {"subnets", LIST, "172.17.0.0/16, 172.18.0.0/16"},
+			       {"external", LIST, ""}, {"swarm", SCALAR, "no"},
+			       {"swarm_peers", LIST, ""})},
+	{"set", true, KEYS({"type", SCALAR, "hash:net"}, {"entries", LIST, ""},
+			   {"file", LIST, ""}, {"maxelem", SCALAR, ""})},
+	{"host", false, KEYS({"allow", LIST, ""}, {"tcp", LIST, ""}, {"udp", LIST, ""},
+			     {"icmp", SCALAR, "yes"}, {"from_containers", SCALAR, "yes"})},
+	{"containers", false, KEYS({"allow", LIST, ""}, {"tcp", LIST, ""}, {"udp", LIST, ""})},
+	{"port", true, KEYS({"scope", SCALAR, "containers"}, {"proto", SCALAR, "tcp"},
+			    {"port", SCALAR, NULL}, {"allow", LIST, NULL})},
+	{"policy", true, KEYS({"forbid", SCALAR, ""}, {"require", SCALAR, ""},
+			      {"chain", SCALAR, ""}, {"message", SCALAR, ""})},
+};
+#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+#define MAX_KEYS 8
+
+/* ---- the merged view ---- */
+
+struct mval {
+	char *text;
+	struct loc loc;
+};
+
+struct mkey {
+	struct mval *v;
+	size_t n, cap;
+};
+
+struct msection {
+	char *name; /* as written, e.g. "set trusted" */
+	char *arg;  /* "trusted", or NULL */
+	const struct section_def *def;
+	struct loc loc;
+	struct mkey keys[MAX_KEYS];
+};
+
+struct merged {
+	struct msection *v;
+	size_t n, cap;
+};
+
+static const struct section_def *find_section_def(const char *kind)
+{
+	for (size_t i = 0; i < NSECTIONS; i++) {
+		if (strcmp(sections[i].kind, kind) == 0)
+			return &sections[i];
+	}
+	return NULL;
+}
+
+static int find_key(const struct section_def *def, const char *key)
+{
+	for (size_t i = 0; i < def->nkeys; i++) {
+		if (strcmp(def->keys[i].name, key) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static bool valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max || !isalpha((unsigned char)s[0]))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	}
+	return true;
+}
+
+/* Finds or creates the merged section for a header; NULL (and an error) if invalid. */
+static struct msection *section_for(struct merged *m, const char *name, struct loc loc, struct diags *d)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (strcmp(m->v[i].name, name) == 0)
+			return &m->v[i];
+	}
+	char *copy = xstrdup(name);
+	char *space = strpbrk(copy, " \t");
+	char *arg = NULL;
+	if (space) {
+		*space = '\0';
+		arg = trim(space + 1);
+	}
+	const struct section_def *def = find_section_def(copy);
+	if (!def) {
+		diag_error(d, "unknown-section", loc,
+			   "unknown section [%s]; known: [global] [docker] [set NAME] [host] "
+			   "[containers] [port NAME] [policy NAME]", name);
+		free(copy);
+		return NULL;
+	}
+	if (def->named && !arg) {
+		diag_error(d, "unknown-section", loc, "section [%s] needs a name: [%s NAME]", name, name);
+		free(copy);
+		return NULL;
+	}
+	if (!def->named && arg) {
+		diag_error(d, "unknown-section", loc, "section [%s] takes no name; write [%s]", name, def->kind);
+		free(copy);
+		return NULL;
+	}
+	if (arg && !valid_name(arg, SET_NAME_MAX)) {
+		diag_error(d, "bad-name", loc,
+			   "name '%s' must start with a letter and hold only letters, digits, '_' "
+			   "and '-', at most %d characters", arg, SET_NAME_MAX);
+		free(copy);
+		return NULL;
+	}
+	struct msection s = {.name = xasprintf("%s%s%s", def->kind, arg ? " " : "", arg ? arg : ""),
+			     .arg = arg ? xstrdup(arg) : NULL, .def = def, .loc = loc};
+	free(copy);
+	VEC_PUSH(m->v, m->n, m->cap, s);
+	return &m->v[m->n - 1];
+}
+
+static bool is_blank(const char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	return !*s;
+}
+
+static void merge_value(struct msection *s, const struct ini_entry *e, struct diags *d)
+{
+	int k = find_key(s->def, e->key);
+	if (k < 0) {
+		struct strbuf known = {0};
+		for (size_t i = 0; i < s->def->nkeys; i++)
+			sb_addf(&known, "%s%s", i ? ", " : "", s->def->keys[i].name);
+		size_t len;
+		const char *line = source_line(e->loc.src, e->loc.line, &len);
+		size_t i = 0;
+		while (i < len && isspace((unsigned char)line[i]))
+			i++;
+		diag_error(d, "unknown-key", loc_span(e->loc.src, e->loc.line, (int)i + 1, (int)strlen(e->key)),
+			   "unknown key '%s' in [%s] (known: %s)", e->key, s->name, known.buf);
+		sb_free(&known);
+		return;
+	}
+	const struct key_def *kd = &s->def->keys[k];
+	struct mkey *mk = &s->keys[k];
+	if (kd->kind == SCALAR) {
+		if (e->continuation) {
+			diag_error(d, "ini-syntax", e->loc,
+				   "this indented line continues '%s', which takes one value; "
+				   "remove the indentation or join the lines", e->key);
+			return;
+		}
+		if (mk->n && mk->v[0].loc.src == e->loc.src && strcmp(mk->v[0].text, e->value) != 0) {
+			diag_error(d, "duplicate-key", e->loc,
+				   "'%s' in [%s] is set twice in this file with different values "
+				   "(first at line %d)", e->key, s->name, mk->v[0].loc.line);
+			diag_note(d, "duplicate-key", mk->v[0].loc, "'%s' first set here", e->key);
+			return;
+		}
+		for (size_t i = 0; i < mk->n; i++)
+			free(mk->v[i].text);
+		mk->n = 0;
+	} else if (is_blank(e->value)) {
+		for (size_t i = 0; i < mk->n; i++)
+			free(mk->v[i].text);
+		mk->n = 0; /* an empty value resets a list */
+	}
+	struct mval v = {.text = xstrdup(e->value), .loc = e->loc};
+	VEC_PUSH(mk->v, mk->n, mk->cap, v);
+}
+
+static struct merged *merge(const struct ini_doc *doc, struct diags *d)
+{
+	struct merged *m = xcalloc(1, sizeof(*m));
+	struct msection *cur = NULL;
+	for (size_t i = 0; i < doc->n; i++) {
+		const struct ini_entry *e = &doc->v[i];
+		if (!e->key) {
+			cur = section_for(m, e->section, e->loc, d);
+		} else if (e->section[0] == '\0') {
+			/* libinih starts every file outside any section */
+			diag_error(d, "ini-syntax", e->loc, "'%s' stands before any [section] header", e->key);
+		} else if (cur) {
+			merge_value(cur, e, d);
+		} /* else: the bad header was reported already */
+	}
+	return m;
+}
+
+/* ---- typed parsing ---- */
+
+struct item {
+	const char *text;
+	struct loc loc;
+};
+
+struct items {
+	struct item *v;
+	size_t n;
+	char **parts;
+	size_t nparts;
+};
+
+/* Splits a list value into items, each located at its own column. */
+static void items_split(const struct mval *v, struct items *out, struct diags *d)
+{
+	out->nparts = split_list(v->text, &out->parts);
+	out->v = xcalloc(out->nparts, sizeof(*out->v));
+	out->n = 0;
+	const char *scan = v->text;
+	for (size_t i = 0; i < out->nparts; i++) {
+		const char *part = out->parts[i];
+		const char *at = part[0] ? strstr(scan, part) : scan;
+		int col = v->loc.col + (at ? (int)(at - v->text) : 0);
+		struct loc loc = loc_span(v->loc.src, v->loc.line, col, (int)strlen(part));
+		if (at)
+			scan = at + strlen(part);
+		if (!part[0]) {
+			diag_error(d, "empty-item", loc, "empty list item (two commas in a row, or a "
+				   "comma at the start or end)");
+			continue;
+		}
+		out->v[out->n++] = (struct item){.text = part, .loc = loc};
+	}
+}
+
+static void items_free(struct items *it)
+{
+	free(it->v);
+	free_list(it->parts, it->nparts);
+}
+
+typedef void (*item_fn)(struct policy *p, void *out, const struct item *it, struct diags *d);
+
+/* Runs fn on every item of a list key: the user's values, or the schema default
+ * when the key was never written (an explicit empty value means "none"). */
+static void each_item(struct policy *p, const struct msection *s, const char *key, void *out, item_fn fn,
+		      struct diags *d)
+{
+	int k = find_key(s->def, key);
+	const struct mkey *mk = &s->keys[k];
+	struct mval dflt = {.text = (char *)s->def->keys[k].dflt};
+	const struct mval *vals = mk->n ? mk->v : &dflt;
+	size_t n = mk->n ? mk->n : (dflt.text ? 1 : 0);
+	for (size_t i = 0; i < n; i++) {
+		if (is_blank(vals[i].text))
+			continue; /* the marker of a reset */
+		struct items it;
+		items_split(&vals[i], &it, d);
+		for (size_t j = 0; j < it.n; j++)
+			fn(p, out, &it.v[j], d);
+		items_free(&it);
+	}
+}
+
+/* The one value of a scalar key: the user's, or the schema default. */
+static struct mval scalar(const struct msection *s, const char *key)
+{
+	int k = find_key(s->def, key);
+	const struct mkey *mk = &s->keys[k];
+	if (mk->n)
+		return mk->v[mk->n - 1];
+	return (struct mval){.text = (char *)s->def->keys[k].dflt};
+}
+
+static bool parse_bool(struct mval v, bool *out, struct diags *d)
+{
+	static const char *yes[] = {"yes", "true", "on", "1"}, *no[] = {"no", "false", "off", "0"};
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(v.text, yes[i]) == 0)
+			return *out = true;
+		if (strcmp(v.text, no[i]) == 0)
+			return !(*out = false);
+	}
+	diag_error(d, "bad-value", v.loc, "expected yes or no, got '%s'", v.text);
+	return false;
+}
+
+/* Index of v.text in a NULL-terminated list of words, or -1 with an error. */
+static int parse_word(struct mval v, const char *const *words, struct diags *d)
+{
+	struct strbuf sb = {0};
+	for (int i = 0; words[i]; i++) {
+		if (strcmp(v.text, words[i]) == 0) {
+			sb_free(&sb);
+			return i;
+		}
+		sb_addf(&sb, "%s%s", i ? " | " : "", words[i]);
+	}
+	diag_error(d, "bad-value", v.loc, "expected %s, got '%s'", sb.buf, v.text);
+	sb_free(&sb);
+	return -1;
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	if (!*s || strlen(s) > 10)
+		return false;
+	for (const char *c = s; *c; c++) {
+		if (!isdigit((unsigned char)*c))
+			return false;
+	}
+	errno = 0;
+	unsigned long v = strtoul(s, NULL, 10);
+	if (errno || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* A quoted or bare string of printable characters without '"' or '\'. */
+static char *parse_text(struct mval v, size_t max, const char *what, struct diags *d)
+{
+	const char *s = v.text;
+	size_t n = strlen(s);
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
+		s++;
+		n -= 2;
+	}
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\') {
+			diag_error(d, "bad-value", v.loc, "%s must not contain quotes, backslashes or "
+				   "control characters", what);
+			return NULL;
+		}
+	}
+	if (n > max) {
+		diag_error(d, "bad-value", v.loc, "%s is %zu characters long; at most %zu", what, n, max);
+		return NULL;
+	}
+	return xstrndup(s, n);
+}
+
+static bool valid_rate(const char *s)
+{
+	static const char *units[] = {"second", "minute", "hour", "day", "sec", "min", "s", "m", "h", "d", NULL};
+	const char *slash = strchr(s, '/');
+	if (!slash || slash == s || slash - s > 9)
+		return false;
+	for (const char *c = s; c < slash; c++) {
+		if (!isdigit((unsigned char)*c))
+			return false;
+	}
+	if (atol(s) < 1)
+		return false;
+	for (int i = 0; units[i]; i++) {
+		if (strcmp(slash + 1, units[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool valid_iface(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 15)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '+' && i == n - 1 && n > 1)
+			continue;
+		if (!isalnum(c) && c != '_' && c != '-' && c != '.' && c != '@')
+			return false;
+	}
+	return true;
+}
+
+static void add_iface(struct policy *p, void *out, const struct item *it, struct diags *d)
+{
+	(void)p;
+	if (!valid_iface(it->text)) {
+		diag_error(d, "bad-interface", it->loc,
+			   "'%s' is not an interface name (1 to 15 letters, digits, '_', '-', '.', "
+			   "with an optional trailing '+' as a wildcard)", it->text);
+		return;
+	}
+	struct iface_list *l = out;
+	VEC_PUSH(l->v, l->n, l->cap, xstrdup(it->text));
+}
+
+static bool family_wanted(const struct policy *p, const struct addr *a, struct loc loc, struct diags *d)
+{
+	if ((a->family == FAM_V4 && p->v4) || (a->family == FAM_V6 && p->v6))
+		return true;
+	diag_warn(d, "family-ignored", loc, "this IPv%d address is ignored: [global] family "
+		  "leaves IPv%d out", a->family, a->family);
+	return false;
+}
+
+static bool parse_addr_item(const struct item *it, struct addr *a, struct diags *d)
+{
+	const char *why;
+	if (addr_parse(it->text, a, &why))
+		return true;
+	diag_error(d, "bad-address", it->loc, "'%s': %s", it->text, why);
+	return false;
+}
+
+static void add_subnet(struct policy *p, void *out, const struct item *it, struct diags *d)
+{
+	(void)out;
+	struct addr a;
+	if (parse_addr_item(it, &a, d) && family_wanted(p, &a, it->loc, d))
+		VEC_PUSH(p->subnets, p->nsubnets, p->subnets_cap, a);
+}
+
+static void add_port(struct policy *p, void *out, const struct item *it, struct diags *d)
+{
+	(void)p;
+	struct port_range r;
+	const char *why;
+	if (!port_parse(it->text, '-', false, &r, &why)) {
+		diag_error(d, "bad-port", it->loc, "'%s': %s", it->text, why);
+		return;
+	}
+	struct port_list *l = out;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].lo == r.lo && l->v[i].hi == r.hi)
+			return; /* fragments may repeat what another opened */
+	}
+	VEC_PUSH(l->v, l->n, l->cap, r);
+}
+
+static long find_set(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nsets; i++) {
+		if (strcmp(p->sets[i].name, name) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
+static void add_source(struct policy *p, void *out, const struct item *it, struct diags *d)
+{
+	struct source_list *l = out;
+	struct source_ref r = {.loc = it->loc};
+	if (isalpha((unsigned char)it->text[0]) && !strchr(it->text, ':')) {
+		long set = find_set(p, it->text);
+		if (set < 0) {
+			diag_error(d, "unknown-set", it->loc, "no [set %s] is defined (an allow list "
+				   "names sets or addresses)", it->text);
+			return;
+		}
+		r.is_set = true;
+		r.set = (size_t)set;
+	} else if (!parse_addr_item(it, &r.addr, d) || !family_wanted(p, &r.addr, it->loc, d)) {
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].is_set == r.is_set && (r.is_set ? l->v[i].set == r.set : addr_equal(&l->v[i].addr, &r.addr)))
+			return;
+	}
+	VEC_PUSH(l->v, l->n, l->cap, r);
+}
+
+static void add_entry(struct policy *p, struct ipset_def *set, const struct item *it, struct diags *d)
+{
+	struct addr a;
+	if (!parse_addr_item(it, &a, d) || !family_wanted(p, &a, it->loc, d))
+		return;
+	if (set->type == SET_HASH_IP && a.prefix != addr_max_prefix(a.family)) {
+		diag_error(d, "bad-address", it->loc, "'%s' is a network, but [set %s] is hash:ip, "
+			   "which would add every address in it one by one; use type = hash:net",
+			   it->text, set->name);
+		return;
+	}
+	VEC_PUSH(set->entries, set->nentries, set->cap, a);
+}
+
+static void add_entry_item(struct policy *p, void *out, const struct item *it, struct diags *d)
+{
+	add_entry(p, out, it, d);
+}
+
+/* A `file =` list: one address or network per line, '#' comments. */
+static void add_list_file(struct policy *p, void *out, const struct item *it, struct diags *d)
+{
+	struct ipset_def *set = out;
+	char *path;
+	const char *base = it->loc.src->name;
+	const char *slash = strrchr(base, '/');
+	if (it->text[0] == '/' || !slash)
+		path = xstrdup(it->text);
+	else
+		path = xasprintf("%.*s/%s", (int)(slash - base), base, it->text);
+	struct source *src = source_load(path, it->loc, d);
+	free(path);
+	if (!src)
+		return;
+	VEC_PUSH(p->list_files, p->nlist_files, p->list_files_cap, src);
+	for (size_t ln = 1; ln <= src->nlines; ln++) {
+		size_t len;
+		const char *line = source_line(src, (int)ln, &len);
+		char *copy = xstrndup(line, len);
+		char *hash = strchr(copy, '#');
+		if (hash)
+			*hash = '\0';
+		char *t = trim(copy);
+		if (*t) {
+			struct item e = {.text = t, .loc = loc_span(src, (int)ln, (int)(t - copy) + 1, (int)strlen(t))};
+			if (memchr(line, '\0', len))
+				diag_error(d, "bad-address", loc_line(src, (int)ln), "line contains a NUL byte");
+			else
+				add_entry(p, set, &e, d);
+		}
+		free(copy);
+	}
+}
+
+static void build_global(struct policy *p, const struct msection *s, struct diags *d)
+{
+	static const char *const families[] = {"ipv4", "ipv6", "both", NULL};
+	static const char *const actions[] = {"drop", "reject", NULL};
+	int fam = parse_word(scalar(s, "family"), families, d);
+	p->v4 = fam != 1;
+	p->v6 = fam != 0;
+	int act = parse_word(scalar(s, "action"), actions, d);
+	p->action = act == 1 ? ACTION_REJECT : ACTION_DROP;
+	parse_bool(scalar(s, "log"), &p->log, d);
+	p->log_prefix = parse_text(scalar(s, "log_prefix"), LOG_PREFIX_MAX, "log_prefix", d);
+	struct mval limit = scalar(s, "log_limit");
+	if (valid_rate(limit.text))
+		p->log_limit = xstrdup(limit.text);
+	else
+		diag_error(d, "bad-value", limit.loc, "log_limit '%s' is not a rate such as 5/minute "
+			   "(units: second, minute, hour, day)", limit.text);
+	struct mval ssh = scalar(s, "ssh_port");
+	unsigned long port;
+	if (parse_uint(ssh.text, 65535, &port))
+		p->ssh_port = (unsigned)port;
+	else
+		diag_error(d, "bad-port", ssh.loc, "ssh_port '%s' must be 0 (no anti-lockout check) "
+			   "to 65535", ssh.text);
+}
+
+static void build_docker(struct policy *p, const struct msection *s, struct diags *d)
+{
+	each_item(p, s, "bridges", &p->bridges, add_iface, d);
+	each_item(p, s, "subnets", NULL, add_subnet, d);
+	each_item(p, s, "external", &p->external, add_iface, d);
+	parse_bool(scalar(s, "swarm"), &p->swarm, d);
+	each_item(p, s, "swarm_peers", &p->swarm_peers, add_source, d);
+	if (p->swarm && p->swarm_peers.n == 0)
+		diag_error(d, "swarm-without-peers", scalar(s, "swarm").loc,
+			   "swarm = yes needs swarm_peers (the other nodes' addresses or a set of them)");
+}
+
+static int addr_order(const void *a, const void *b)
+{
+	const struct addr *x = a, *y = b;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	int c = memcmp(x->bytes, y->bytes, 16);
+	return c ? c : x->prefix - y->prefix;
+}
+
+/* Sorted and without repeats: stable output, and the count ipset will really hold. */
+static void unique_entries(struct ipset_def *set)
+{
+	if (!set->nentries)
+		return;
+	qsort(set->entries, set->nentries, sizeof(*set->entries), addr_order);
+	size_t n = 1;
+	for (size_t i = 1; i < set->nentries; i++) {
+		if (addr_order(&set->entries[i], &set->entries[n - 1]))
+			set->entries[n++] = set->entries[i];
+	}
+	set->nentries = n;
+}
+
+static void build_set(struct policy *p, struct ipset_def *set, const struct msection *s, struct diags *d)
+{
+	static const char *const types[] = {"hash:net", "hash:ip", NULL};
+	set->type = parse_word(scalar(s, "type"), types, d) == 1 ? SET_HASH_IP : SET_HASH_NET;
+	each_item(p, s, "entries", set, add_entry_item, d);
+	each_item(p, s, "file", set, add_list_file, d);
+	unique_entries(set);
+	struct mval m = scalar(s, "maxelem");
+	if (is_blank(m.text))
+		return;
+	if (!parse_uint(m.text, 0x7fffffffUL, &set->maxelem) || set->maxelem == 0) {
+		diag_error(d, "bad-value", m.loc, "maxelem '%s' must be a number from 1 to 2147483647", m.text);
+		return;
+	}
+	for (int f = FAM_V4; f <= FAM_V6; f += 2) {
+		size_t count = policy_set_count(set, (enum family)f);
+		if (count > set->maxelem)
+			diag_error(d, "set-too-small", m.loc, "[set %s] has %zu IPv%d entries but maxelem "
+				   "is %lu", set->name, count, f, set->maxelem);
+	}
+}
+
+static void build_scope(struct policy *p, struct scope_policy *sc, const struct msection *s, struct diags *d)
+{
+	each_item(p, s, "allow", &sc->allow, add_source, d);
+	each_item(p, s, "tcp", &sc->tcp, add_port, d);
+	each_item(p, s, "udp", &sc->udp, add_port, d);
+	if (find_key(s->def, "icmp") >= 0) {
+		parse_bool(scalar(s, "icmp"), &sc->icmp, d);
+		parse_bool(scalar(s, "from_containers"), &sc->from_containers, d);
+	}
+}
+
+static bool required(const struct msection *s, const char *key, struct diags *d)
+{
+	if (s->keys[find_key(s->def, key)].n)
+		return true;
+	diag_error(d, "missing-key", s->loc, "[%s] needs '%s ='", s->name, key);
+	return false;
+}
+
+static void build_port(struct policy *p, struct port_allow *pa, const struct msection *s, struct diags *d)
+{
+	static const char *const scopes[] = {"host", "containers", NULL};
+	static const char *const protos[] = {"tcp", "udp", NULL};
+	pa->scope = parse_word(scalar(s, "scope"), scopes, d) == 0 ? SCOPE_HOST : SCOPE_CONTAINERS;
+	pa->proto = parse_word(scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
+	if (required(s, "port", d)) {
+		struct mval v = scalar(s, "port");
+		struct item it = {.text = v.text, .loc = v.loc};
+		struct port_list one = {0};
+		add_port(p, &one, &it, d);
+		if (one.n)
+			pa->port = one.v[0];
+		free(one.v);
+	}
+	if (required(s, "allow", d))
+		each_item(p, s, "allow", &pa->allow, add_source, d);
+}
+
+static void build_user_policy(struct user_policy *up, const struct msection *s, struct diags *d)
+{
+	struct mval forbid = scalar(s, "forbid"), require = scalar(s, "require");
+	if (is_blank(forbid.text) == is_blank(require.text)) {
+		diag_error(d, "missing-key", s->loc, "[%s] needs exactly one of 'forbid =' or 'require ='", s->name);
+		return;
+	}
+	up->forbid = is_blank(forbid.text) ? NULL : xstrdup(forbid.text);
+	up->require = is_blank(require.text) ? NULL : xstrdup(require.text);
+	up->forbid_loc = forbid.loc;
+	up->require_loc = require.loc;
+	struct mval chain = scalar(s, "chain"), message = scalar(s, "message");
+	up->chain = is_blank(chain.text) ? NULL : xstrdup(chain.text);
+	up->message = is_blank(message.text) ? NULL : parse_text(message, 200, "message", d);
+}
+
+static const struct msection *find_merged(const struct merged *m, const char *name)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		if (strcmp(m->v[i].name, name) == 0)
+			return &m->v[i];
+	}
+	return NULL;
+}
+
+/* Sections never written still have their defaults. */
+static struct msection defaults_of(const char *kind)
+{
+	return (struct msection){.name = (char *)kind, .def = find_section_def(kind)};
+}
+
+struct policy *policy_build(const struct ini_doc *doc, struct diags *d)
+{
+	size_t errors_before = d->errors;
+	struct policy *p = xcalloc(1, sizeof(*p));
+	struct merged *m = merge(doc, d);
+	p->merged = m;
+	const char *singles[] = {"global", "docker", "host", "containers"};
+	struct msection dflt[4];
+	const struct msection *single[4];
+	for (int i = 0; i < 4; i++) {
+		dflt[i] = defaults_of(singles[i]);
+		single[i] = find_merged(m, singles[i]);
+		if (!single[i])
+			single[i] = &dflt[i];
+	}
+	build_global(p, single[0], d);
+	/* sets first: allow lists refer to them */
+	for (size_t i = 0; i < m->n; i++) {
+		if (strcmp(m->v[i].def->kind, "set") != 0)
+			continue;
+		struct ipset_def set = {.name = xstrdup(m->v[i].arg), .loc = m->v[i].loc};
+		VEC_PUSH(p->sets, p->nsets, p->sets_cap, set);
+	}
+	for (size_t i = 0, k = 0; i < m->n; i++) {
+		if (strcmp(m->v[i].def->kind, "set") == 0)
+			build_set(p, &p->sets[k++], &m->v[i], d);
+	}
+	build_docker(p, single[1], d);
+	build_scope(p, &p->host, single[2], d);
+	build_scope(p, &p->containers, single[3], d);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct msection *s = &m->v[i];
+		if (strcmp(s->def->kind, "port") == 0) {
+			struct port_allow pa = {.name = xstrdup(s->arg), .loc = s->loc};
+			build_port(p, &pa, s, d);
+			VEC_PUSH(p->ports, p->nports, p->ports_cap, pa);
+		} else if (strcmp(s->def->kind, "policy") == 0) {
+			struct user_policy up = {.name = xstrdup(s->arg), .loc = s->loc};
+			build_user_policy(&up, s, d);
+			VEC_PUSH(p->policies, p->npolicies, p->policies_cap, up);
+		}
+	}
+	if (d->errors > errors_before) {
+		policy_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static void print_value(FILE *out, const char *key, const char *text, const struct loc *loc)
+{
+	fprintf(out, "%s = %s", key, text);
+	if (loc && loc->src)
+		fprintf(out, "   ; %s:%d\n", loc->src->name, loc->line);
+	else
+		fputs("   ; default\n", out);
+}
+
+static void print_section(FILE *out, const struct msection *s)
+{
+	fprintf(out, "[%s]\n", s->name);
+	for (size_t k = 0; k < s->def->nkeys; k++) {
+		const struct key_def *kd = &s->def->keys[k];
+		const struct mkey *mk = &s->keys[k];
+		if (mk->n == 0) {
+			if (kd->dflt && kd->dflt[0])
+				print_value(out, kd->name, kd->dflt, NULL);
+			continue;
+		}
+		for (size_t i = 0; i < mk->n; i++)
+			print_value(out, kd->name, mk->v[i].text, &mk->v[i].loc);
+	}
+}
+
+void policy_print_config(FILE *out, const struct policy *p)
+{
+	const struct merged *m = p->merged;
+	const char *singles[] = {"global", "docker", "host", "containers"};
+	for (int i = 0; i < 4; i++) {
+		const struct msection *s = find_merged(m, singles[i]);
+		struct msection dflt = defaults_of(singles[i]);
+		print_section(out, s ? s : &dflt);
+		fputc('\n', out);
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		if (m->v[i].def->named) {
+			print_section(out, &m->v[i]);
+			fputc('\n', out);
+		}
+	}
+}
+
+void policy_set_name(const struct ipset_def *s, enum family f, char *buf, size_t size)
+{
+	snprintf(buf, size, "dfw-%s-%d", s->name, f == FAM_V4 ? 4 : 6);
+}
+
+size_t policy_set_count(const struct ipset_def *s, enum family f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nentries; i++)
+		n += s->entries[i].family == f;
+	return n;
+}
+
+unsigned long policy_set_maxelem(const struct ipset_def *s, enum family f)
+{
+	if (s->maxelem)
+		return s->maxelem;
+	/* ipset's own default, raised in powers of two only for big lists: an existing
+	 * set is re-created with -exist, which fails if maxelem changed. */
+	unsigned long m = 65536;
+	while (m < policy_set_count(s, f))
+		m *= 2;
+	return m;
+}
+
+static void free_sources(struct source_list *l)
+{
+	free(l->v);
+}
+
+static void free_ifaces(struct iface_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+static void free_merged(struct merged *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		struct msection *s = &m->v[i];
+		for (size_t k = 0; k < MAX_KEYS; k++) {
+			for (size_t j = 0; j < s->keys[k].n; j++)
+				free(s->keys[k].v[j].text);
+			free(s->keys[k].v);
+		}
+		free(s->name);
+		free(s->arg);
+	}
+	free(m->v);
+	free(m);
+}
+
+void policy_free(struct policy *p)
+{
+	if (!p)
+		return;
+	free(p->log_prefix);
+	free(p->log_limit);
+	free_ifaces(&p->bridges);
+	free_ifaces(&p->external);
+	free(p->subnets);
+	free_sources(&p->swarm_peers);
+	for (size_t i = 0; i < p->nsets; i++) {
+		free(p->sets[i].name);
+		free(p->sets[i].entries);
+	}
+	free(p->sets);
+	free_sources(&p->host.allow);
+	free(p->host.tcp.v);
+	free(p->host.udp.v);
+	free_sources(&p->containers.allow);
+	free(p->containers.tcp.v);
+	free(p->containers.udp.v);
+	for (size_t i = 0; i < p->nports; i++) {
+		free(p->ports[i].name);
+		free_sources(&p->ports[i].allow);
+	}
+	free(p->ports);
+	for (size_t i = 0; i < p->npolicies; i++) {
+		struct user_policy *up = &p->policies[i];
+		free(up->name);
+		free(up->forbid);
+		free(up->require);
+		free(up->chain);
+		free(up->message);
+	}
+	free(p->policies);
+	for (size_t i = 0; i < p->nlist_files; i++)
+		source_free(p->list_files[i]);
+	free(p->list_files);
+	free_merged(p->merged);
+	free(p);
+}

@@ -1,0 +1,114 @@
+/* Stage 2: the merged configuration as a typed model. Addresses, ports, sets and
+ * interfaces are values here; nothing in this file knows iptables syntax. */
+#ifndef DFW_POLICY_H
+#define DFW_POLICY_H
+
+#include "addr.h"
+#include "diag.h"
+#include "ini.h"
+
+#include <stdio.h>
+
+enum action { ACTION_DROP, ACTION_REJECT };
+enum scope { SCOPE_HOST, SCOPE_CONTAINERS };
+enum proto { PROTO_TCP, PROTO_UDP };
+enum set_type { SET_HASH_NET, SET_HASH_IP };
+
+#define SET_NAME_MAX 23 /* "dfw-" NAME "-4" ".n" stays within ipset's 31 */
+#define LOG_PREFIX_MAX 29
+
+struct ipset_def {
+	char *name;
+	struct loc loc;
+	enum set_type type;
+	struct addr *entries;
+	size_t nentries, cap;
+	unsigned long maxelem; /* 0: sized from the entries */
+};
+
+/* A source of traffic: an address/network, or every address of a set. */
+struct source_ref {
+	bool is_set;
+	struct addr addr;
+	size_t set; /* index into policy.sets */
+	struct loc loc;
+};
+
+struct source_list {
+	struct source_ref *v;
+	size_t n, cap;
+};
+
+struct port_list {
+	struct port_range *v;
+	size_t n, cap;
+};
+
+struct scope_policy {
+	struct source_list allow;
+	struct port_list tcp, udp;
+	bool icmp;            /* host only */
+	bool from_containers; /* host only */
+};
+
+struct port_allow {
+	char *name;
+	struct loc loc;
+	enum scope scope;
+	enum proto proto;
+	struct port_range port;
+	struct source_list allow;
+};
+
+struct user_policy {
+	char *name;
+	struct loc loc;
+	char *forbid, *require, *chain, *message;
+	struct loc forbid_loc, require_loc;
+};
+
+struct iface_list {
+	char **v;
+	size_t n, cap;
+};
+
+struct policy {
+	bool v4, v6;
+	enum action action;
+	bool log;
+	char *log_prefix;
+	char *log_limit; /* validated "N/unit" */
+	unsigned ssh_port; /* 0: anti-lockout disabled */
+
+	struct iface_list bridges, external;
+	struct addr *subnets;
+	size_t nsubnets, subnets_cap;
+	bool swarm;
+	struct source_list swarm_peers;
+
+	struct ipset_def *sets;
+	size_t nsets, sets_cap;
+	struct scope_policy host, containers;
+	struct port_allow *ports;
+	size_t nports, ports_cap;
+	struct user_policy *policies;
+	size_t npolicies, policies_cap;
+
+	struct source **list_files; /* `file =` lists, kept for diagnostics */
+	size_t nlist_files, list_files_cap;
+	struct merged *merged;      /* the merged view, for `dfwgen config` */
+};
+
+/* Validates and merges the raw entries. Returns NULL if any error was recorded. */
+struct policy *policy_build(const struct ini_doc *doc, struct diags *d);
+/* `dfwgen config`: every value with the file:line that set it. */
+void policy_print_config(FILE *out, const struct policy *p);
+void policy_free(struct policy *p);
+
+/* ipset name of a set for a family: "dfw-NAME-4". */
+void policy_set_name(const struct ipset_def *s, enum family f, char *buf, size_t size);
+/* The maxelem the set is created with. */
+unsigned long policy_set_maxelem(const struct ipset_def *s, enum family f);
+size_t policy_set_count(const struct ipset_def *s, enum family f);
+
+#endif

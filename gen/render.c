@@ -1,0 +1,418 @@
+#include "render.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Every template variable is a list of rows; a scalar is a list of one row with
+ * a single unnamed field. {{name}} is field "" of list name, {{name.field}} a
+ * named field. A line repeats once per combination of the rows of the lists it
+ * names, so a list with no rows drops the line: if_* lists (no fields, zero or
+ * one row) make lines conditional. */
+struct tvar {
+	const char *name;
+	const char *const *fields; /* NULL-terminated */
+	char **cells;              /* nrows x nfields */
+	size_t nrows, cap;
+};
+
+struct tenv {
+	struct tvar v[24];
+	size_t n;
+};
+
+static const char *const one_field[] = {"", NULL};
+static const char *const no_fields[] = {NULL};
+static const char *const port_fields[] = {"proto", "port", NULL};
+static const char *const port_allow_fields[] = {"proto", "port", "match", "name", NULL};
+static const char *const match_fields[] = {"match", NULL};
+static const char *const name_fields[] = {"name", NULL};
+static const char *const net_fields[] = {"net", NULL};
+static const char *const type_fields[] = {"type", NULL};
+
+static size_t nfields(const struct tvar *v)
+{
+	size_t n = 0;
+	while (v->fields[n])
+		n++;
+	return n;
+}
+
+static struct tvar *var(struct tenv *e, const char *name, const char *const *fields)
+{
+	struct tvar *v = &e->v[e->n++];
+	*v = (struct tvar){.name = name, .fields = fields};
+	return v;
+}
+
+/* Adds a row; takes ownership of the cell strings. */
+static void row(struct tvar *v, ...)
+{
+	size_t nf = nfields(v);
+	if (v->nrows == v->cap) {
+		v->cap = v->cap ? v->cap * 2 : 8;
+		v->cells = xrealloc(v->cells, v->cap * (nf ? nf : 1) * sizeof(char *));
+	}
+	va_list ap;
+	va_start(ap, v);
+	for (size_t i = 0; i < nf; i++)
+		v->cells[v->nrows * nf + i] = va_arg(ap, char *);
+	va_end(ap);
+	v->nrows++;
+}
+
+static void scalar(struct tenv *e, const char *name, char *value)
+{
+	row(var(e, name, one_field), value);
+}
+
+static void flag(struct tenv *e, const char *name, bool on)
+{
+	struct tvar *v = var(e, name, no_fields);
+	if (on)
+		row(v);
+}
+
+static char *source_match(const struct policy *p, const struct source_ref *s, enum family f)
+{
+	char buf[ADDR_STRLEN];
+	if (s->is_set) {
+		policy_set_name(&p->sets[s->set], f, buf, sizeof(buf));
+		return xasprintf("-m set --match-set %s src", buf);
+	}
+	if (s->addr.family != f)
+		return NULL;
+	addr_format(&s->addr, buf, true);
+	return xasprintf("-s %s", buf);
+}
+
+static void source_rows(struct tvar *v, const struct policy *p, const struct source_list *l, enum family f)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char *m = source_match(p, &l->v[i], f);
+		if (m)
+			row(v, m);
+	}
+}
+
+static char *port_text(const struct port_range *r)
+{
+	char buf[16];
+	port_format(r, ':', buf, sizeof(buf));
+	return xstrdup(buf);
+}
+
+static void public_rows(struct tvar *v, const struct scope_policy *sc)
+{
+	for (size_t i = 0; i < sc->tcp.n; i++)
+		row(v, xstrdup("tcp"), port_text(&sc->tcp.v[i]));
+	for (size_t i = 0; i < sc->udp.n; i++)
+		row(v, xstrdup("udp"), port_text(&sc->udp.v[i]));
+}
+
+static void port_allow_rows(struct tvar *v, const struct policy *p, enum scope scope, enum family f)
+{
+	for (size_t i = 0; i < p->nports; i++) {
+		const struct port_allow *pa = &p->ports[i];
+		if (pa->scope != scope)
+			continue;
+		for (size_t k = 0; k < pa->allow.n; k++) {
+			char *m = source_match(p, &pa->allow.v[k], f);
+			if (m)
+				row(v, xstrdup(pa->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&pa->port), m,
+				    xstrdup(pa->name));
+		}
+	}
+}
+
+static void build_env(struct tenv *e, const struct policy *p, enum family f)
+{
+	bool v6 = f == FAM_V6;
+	scalar(e, "action", xstrdup(p->action == ACTION_DROP ? "DROP" : v6 ?
+		"REJECT --reject-with icmp6-port-unreachable" : "REJECT --reject-with icmp-port-unreachable"));
+	scalar(e, "log_prefix", xasprintf("\"%s\"", p->log_prefix));
+	scalar(e, "log_limit", xstrdup(p->log_limit));
+	scalar(e, "icmp_proto", xstrdup(v6 ? "ipv6-icmp" : "icmp"));
+	flag(e, "if_icmp", p->host.icmp);
+	flag(e, "if_log", p->log);
+	flag(e, "if_external", p->external.n > 0);
+	flag(e, "if_from_containers", p->host.from_containers);
+	/* ICMPv6 errors and neighbour discovery: without them IPv6 stops working */
+	struct tvar *ndp = var(e, "ndp", type_fields);
+	static const char *const ndp_types[] = {"1", "2", "3", "4", "133", "134", "135", "136", "137", NULL};
+	for (int i = 0; v6 && ndp_types[i]; i++)
+		row(ndp, xstrdup(ndp_types[i]));
+	struct tvar *bridges = var(e, "bridges", name_fields);
+	for (size_t i = 0; i < p->bridges.n; i++)
+		row(bridges, xstrdup(p->bridges.v[i]));
+	struct tvar *subnets = var(e, "subnets", net_fields);
+	for (size_t i = 0; i < p->nsubnets; i++) {
+		char buf[ADDR_STRLEN];
+		if (p->subnets[i].family != f)
+			continue;
+		addr_format(&p->subnets[i], buf, true);
+		row(subnets, xstrdup(buf));
+	}
+	struct tvar *peers = var(e, "swarm_peers", match_fields);
+	if (p->swarm)
+		source_rows(peers, p, &p->swarm_peers, f);
+	public_rows(var(e, "host_public", port_fields), &p->host);
+	public_rows(var(e, "containers_public", port_fields), &p->containers);
+	port_allow_rows(var(e, "host_ports", port_allow_fields), p, SCOPE_HOST, f);
+	port_allow_rows(var(e, "containers_ports", port_allow_fields), p, SCOPE_CONTAINERS, f);
+	source_rows(var(e, "host_allow", match_fields), p, &p->host.allow, f);
+	source_rows(var(e, "containers_allow", match_fields), p, &p->containers.allow, f);
+	struct tvar *final = var(e, "final", match_fields);
+	for (size_t i = 0; i < p->external.n; i++)
+		row(final, xasprintf("-i %s", p->external.v[i]));
+	if (!p->external.n)
+		row(final, xstrdup(""));
+}
+
+static void env_free(struct tenv *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		size_t cells = e->v[i].nrows * nfields(&e->v[i]);
+		for (size_t k = 0; k < cells; k++)
+			free(e->v[i].cells[k]);
+		free(e->v[i].cells);
+	}
+}
+
+/* ---- template lines ---- */
+
+struct ref {
+	size_t start, end; /* byte span of "{{...}}" in the line */
+	size_t var, field;
+};
+
+static bool find_var(const struct tenv *e, const char *name, size_t nlen, const char *field, size_t flen,
+		     size_t *vi, size_t *fi)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		if (strlen(e->v[i].name) != nlen || strncmp(e->v[i].name, name, nlen))
+			continue;
+		*vi = i;
+		for (size_t k = 0; e->v[i].fields[k]; k++) {
+			if (strlen(e->v[i].fields[k]) == flen && !strncmp(e->v[i].fields[k], field, flen)) {
+				*fi = k;
+				return true;
+			}
+		}
+		/* if_* lists have no fields: {{if_x}} stands for nothing */
+		if (!e->v[i].fields[0] && flen == 0) {
+			*fi = 0;
+			return true;
+		}
+		return false;
+	}
+	*vi = (size_t)-1;
+	return false;
+}
+
+static bool parse_refs(const struct tenv *e, const struct source *src, int ln, const char *line, size_t len,
+		       struct ref **refs, size_t *nrefs, struct diags *d)
+{
+	size_t cap = 0;
+	*refs = NULL;
+	*nrefs = 0;
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (line[i] != '{' || line[i + 1] != '{')
+			continue;
+		const char *close = NULL;
+		for (size_t k = i + 2; k + 1 < len; k++) {
+			if (line[k] == '}' && line[k + 1] == '}') {
+				close = line + k;
+				break;
+			}
+		}
+		if (!close) {
+			diag_error(d, "template-syntax", loc_span(src, ln, (int)i + 1, (int)(len - i)),
+				   "placeholder is not closed with '}}'");
+			return false;
+		}
+		const char *name = line + i + 2;
+		size_t total = (size_t)(close - name);
+		const char *dot = memchr(name, '.', total);
+		size_t nlen = dot ? (size_t)(dot - name) : total;
+		const char *field = dot ? dot + 1 : "";
+		size_t flen = dot ? total - nlen - 1 : 0;
+		struct ref r = {.start = i, .end = (size_t)(close - line) + 2};
+		if (!find_var(e, name, nlen, field, flen, &r.var, &r.field)) {
+			struct loc at = loc_span(src, ln, (int)i + 1, (int)(r.end - i));
+			if (r.var == (size_t)-1)
+				diag_error(d, "template-unknown", at, "unknown placeholder '%.*s' (README lists them)", (int)total, name);
+			else
+				diag_error(d, "template-unknown", at, "'%.*s' has no field '%.*s'", (int)nlen, name, (int)flen, field);
+			free(*refs);
+			return false;
+		}
+		VEC_PUSH(*refs, *nrefs, cap, r);
+		i = r.end - 1;
+	}
+	return true;
+}
+
+/* Collapses runs of blanks outside quotes (an empty value leaves two). */
+static void add_collapsed(struct strbuf *out, const char *s)
+{
+	bool quoted = false, blank = false;
+	size_t start = out->len;
+	for (; *s; s++) {
+		if (*s == '"')
+			quoted = !quoted;
+		if (!quoted && (*s == ' ' || *s == '\t')) {
+			blank = true;
+			continue;
+		}
+		if (blank && out->len > start)
+			sb_addc(out, ' ');
+		blank = false;
+		sb_addc(out, *s);
+	}
+	sb_addc(out, '\n');
+}
+
+static void emit_line(struct rendered *out, struct strbuf *sb, const char *text, struct loc origin)
+{
+	add_collapsed(sb, text);
+	out->origin = xrealloc(out->origin, (out->norigin + 1) * sizeof(*out->origin));
+	out->origin[out->norigin++] = origin;
+}
+
+static void expand(const struct tenv *e, const char *line, size_t len, const struct ref *refs, size_t nrefs,
+		   struct rendered *out, struct strbuf *sb, struct loc origin)
+{
+	/* the distinct lists of the line and an odometer over their rows */
+	size_t lists[16], nl = 0, pos[16] = {0};
+	for (size_t i = 0; i < nrefs; i++) {
+		size_t k;
+		for (k = 0; k < nl && lists[k] != refs[i].var; k++)
+			;
+		if (k == nl && nl < 16)
+			lists[nl++] = refs[i].var;
+		if (e->v[refs[i].var].nrows == 0)
+			return;
+	}
+	for (;;) {
+		struct strbuf l = {0};
+		size_t at = 0;
+		for (size_t i = 0; i < nrefs; i++) {
+			const struct tvar *v = &e->v[refs[i].var];
+			size_t k;
+			for (k = 0; lists[k] != refs[i].var; k++)
+				;
+			sb_addn(&l, line + at, refs[i].start - at);
+			if (v->fields[0])
+				sb_add(&l, v->cells[pos[k] * nfields(v) + refs[i].field]);
+			at = refs[i].end;
+		}
+		sb_addn(&l, line + at, len - at);
+		emit_line(out, sb, l.buf ? l.buf : "", origin);
+		sb_free(&l);
+		size_t k = nl;
+		while (k-- > 0) {
+			if (++pos[k] < e->v[lists[k]].nrows)
+				break;
+			pos[k] = 0;
+		}
+		if (k == (size_t)-1)
+			return;
+	}
+}
+
+static bool render_template(const struct tenv *e, const char *dir, const char *file, struct rendered *out,
+			    struct strbuf *sb, struct diags *d)
+{
+	char *path = xasprintf("%s/%s", dir, file);
+	struct source *src = source_load(path, (struct loc){0}, d);
+	free(path);
+	if (!src)
+		return false;
+	out->templates = xrealloc(out->templates, (out->ntemplates + 1) * sizeof(*out->templates));
+	out->templates[out->ntemplates++] = src;
+	bool ok = true;
+	for (size_t ln = 1; ln <= src->nlines; ln++) {
+		size_t len;
+		const char *line = source_line(src, (int)ln, &len);
+		size_t i = 0;
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i == len || line[i] == '#')
+			continue;
+		struct ref *refs;
+		size_t nrefs;
+		if (!parse_refs(e, src, (int)ln, line, len, &refs, &nrefs, d)) {
+			ok = false;
+			continue;
+		}
+		expand(e, line, len, refs, nrefs, out, sb, loc_line(src, (int)ln));
+		free(refs);
+	}
+	return ok;
+}
+
+/* Leaves exactly one unconditional jump from `from` to `to`, as its first rule. */
+static void fix_jump(struct rendered *out, struct strbuf *sb, struct fw_state *live, const char *from, const char *to)
+{
+	struct chain_state *c = live ? state_chain(live, "filter", from) : NULL;
+	char *plain = xasprintf("-j %s", to);
+	size_t jumps = 0;
+	bool first_ok = false;
+	for (size_t i = 0; c && i < c->n; i++) {
+		const struct rule *r = c->rules[i];
+		if (r->target && !strcmp(r->target, to)) {
+			jumps++;
+			first_ok |= i == 0 && r->spec && !strcmp(r->spec, plain);
+		}
+	}
+	free(plain);
+	if (jumps == 1 && first_ok)
+		return;
+	for (size_t i = 0; c && i < c->n; i++) {
+		const struct rule *r = c->rules[i];
+		if (r->target && !strcmp(r->target, to)) {
+			char *line = xasprintf("-D %s %s", from, r->spec);
+			emit_line(out, sb, line, (struct loc){0});
+			free(line);
+		}
+	}
+	char *line = xasprintf("-I %s 1 -j %s", from, to);
+	emit_line(out, sb, line, (struct loc){0});
+	free(line);
+}
+
+bool render_rules(const struct policy *p, enum family f, const char *template_dir,
+		  struct fw_state *live, struct rendered *out, struct diags *d)
+{
+	struct tenv e = {0};
+	struct strbuf sb = {0};
+	memset(out, 0, sizeof(*out));
+	build_env(&e, p, f);
+	char *head = xasprintf("# dfwgen: IPv%d rules for %s --noflush (load dfwgen's ipsets first)",
+			       f, f == FAM_V4 ? "iptables-restore" : "ip6tables-restore");
+	emit_line(out, &sb, head, (struct loc){0});
+	free(head);
+	emit_line(out, &sb, "*filter", (struct loc){0});
+	emit_line(out, &sb, ":" HOST_CHAIN " - [0:0]", (struct loc){0});
+	emit_line(out, &sb, ":" CONTAINER_CHAIN " - [0:0]", (struct loc){0});
+	bool ok = render_template(&e, template_dir, "host.rules", out, &sb, d);
+	ok &= render_template(&e, template_dir, "containers.rules", out, &sb, d);
+	fix_jump(out, &sb, live, "INPUT", HOST_CHAIN);
+	fix_jump(out, &sb, live, "FORWARD", CONTAINER_CHAIN);
+	emit_line(out, &sb, "COMMIT", (struct loc){0});
+	env_free(&e);
+	out->text = sb_steal(&sb);
+	return ok;
+}
+
+void rendered_free(struct rendered *r)
+{
+	free(r->text);
+	free(r->origin);
+	for (size_t i = 0; i < r->ntemplates; i++)
+		source_free(r->templates[i]);
+	free(r->templates);
+	memset(r, 0, sizeof(*r));
+}

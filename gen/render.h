@@ -1,0 +1,27 @@
+/* Stage 3: fill the section templates from the policy and assemble the
+ * iptables-restore input for one family. */
+#ifndef DFW_RENDER_H
+#define DFW_RENDER_H
+
+#include "policy.h"
+#include "ruleset.h"
+
+#define HOST_CHAIN "FILTERS"
+#define CONTAINER_CHAIN "DOCKER-USER"
+
+struct rendered {
+	char *text;
+	struct loc *origin; /* template line of each output line (loc.src NULL: not from a template) */
+	size_t norigin;
+	struct source **templates;
+	size_t ntemplates;
+};
+
+/* live: the host's filter state (NULL when unknown), used to emit exactly the
+ * -D/-I lines that leave one jump to each chain as its parent's first rule.
+ * Returns false (with errors recorded) if a template is broken. */
+bool render_rules(const struct policy *p, enum family f, const char *template_dir,
+		  struct fw_state *live, struct rendered *out, struct diags *d);
+void rendered_free(struct rendered *r);
+
+#endif

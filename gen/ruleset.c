@@ -1,0 +1,1224 @@
+#include "ruleset.h"
+
+#include "util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the catalogue: matches and targets, the options each takes, and how
+ * to check their values. Table-driven, like pfctl's rule field tables. ---- */
+
+enum value_kind {
+	V_ANY, V_FLAG, V_PORT, V_PORTLIST, V_STATES, V_RATE, V_NUM, V_COMMENT, V_SET,
+	V_ADDR, V_CTDIR, V_POLDIR, V_POL, V_LOGPREFIX, V_REJECT, V_CTPROTO,
+};
+
+struct opt_def {
+	const char *name;
+	const char *alias;
+	int nargs;
+	enum value_kind kind;
+};
+
+struct ext_def {
+	const char *name;
+	const struct opt_def *opts; /* NULL-terminated */
+	bool terminal;              /* targets: ends the chain's traversal */
+};
+
+#define PORT_OPTS {"--dport", "--destination-port", 1, V_PORT}, {"--sport", "--source-port", 1, V_PORT}
+
+static const struct opt_def tcp_opts[] = {PORT_OPTS, {"--tcp-flags", NULL, 2, V_ANY},
+	{"--syn", NULL, 0, V_FLAG}, {"--tcp-option", NULL, 1, V_NUM}, {0}};
+static const struct opt_def udp_opts[] = {PORT_OPTS, {0}};
+static const struct opt_def multiport_opts[] = {{"--dports", "--destination-ports", 1, V_PORTLIST},
+	{"--sports", "--source-ports", 1, V_PORTLIST}, {"--ports", NULL, 1, V_PORTLIST}, {0}};
+static const struct opt_def conntrack_opts[] = {{"--ctstate", NULL, 1, V_STATES},
+	{"--ctproto", NULL, 1, V_CTPROTO}, {"--ctorigsrc", NULL, 1, V_ADDR}, {"--ctorigdst", NULL, 1, V_ADDR},
+	{"--ctreplsrc", NULL, 1, V_ADDR}, {"--ctrepldst", NULL, 1, V_ADDR},
+	{"--ctorigsrcport", NULL, 1, V_PORT}, {"--ctorigdstport", NULL, 1, V_PORT},
+	{"--ctreplsrcport", NULL, 1, V_PORT}, {"--ctrepldstport", NULL, 1, V_PORT},
+	{"--ctstatus", NULL, 1, V_ANY}, {"--ctexpire", NULL, 1, V_ANY}, {"--ctdir", NULL, 1, V_CTDIR}, {0}};
+static const struct opt_def state_opts[] = {{"--state", NULL, 1, V_STATES}, {0}};
+static const struct opt_def set_opts[] = {{"--match-set", NULL, 2, V_SET},
+	{"--return-nomatch", NULL, 0, V_FLAG}, {"--update-counters", NULL, 0, V_FLAG},
+	{"--update-subcounters", NULL, 0, V_FLAG}, {"--packets-eq", NULL, 1, V_NUM},
+	{"--packets-lt", NULL, 1, V_NUM}, {"--packets-gt", NULL, 1, V_NUM},
+	{"--bytes-eq", NULL, 1, V_NUM}, {"--bytes-lt", NULL, 1, V_NUM}, {"--bytes-gt", NULL, 1, V_NUM}, {0}};
+static const struct opt_def comment_opts[] = {{"--comment", NULL, 1, V_COMMENT}, {0}};
+static const struct opt_def limit_opts[] = {{"--limit", NULL, 1, V_RATE}, {"--limit-burst", NULL, 1, V_NUM}, {0}};
+static const struct opt_def icmp_opts[] = {{"--icmp-type", NULL, 1, V_ANY}, {0}};
+static const struct opt_def icmp6_opts[] = {{"--icmpv6-type", NULL, 1, V_ANY}, {0}};
+static const struct opt_def policy_opts[] = {{"--dir", NULL, 1, V_POLDIR}, {"--pol", NULL, 1, V_POL},
+	{"--strict", NULL, 0, V_FLAG}, {"--reqid", NULL, 1, V_NUM}, {"--spi", NULL, 1, V_ANY},
+	{"--proto", NULL, 1, V_ANY}, {"--mode", NULL, 1, V_ANY}, {"--tunnel-src", NULL, 1, V_ANY},
+	{"--tunnel-dst", NULL, 1, V_ANY}, {"--next", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def addrtype_opts[] = {{"--src-type", NULL, 1, V_ANY}, {"--dst-type", NULL, 1, V_ANY},
+	{"--limit-iface-in", NULL, 0, V_FLAG}, {"--limit-iface-out", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def physdev_opts[] = {{"--physdev-in", NULL, 1, V_ANY}, {"--physdev-out", NULL, 1, V_ANY},
+	{"--physdev-is-in", NULL, 0, V_FLAG}, {"--physdev-is-out", NULL, 0, V_FLAG},
+	{"--physdev-is-bridged", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def mark_opts[] = {{"--mark", NULL, 1, V_ANY}, {0}};
+static const struct opt_def iprange_opts[] = {{"--src-range", NULL, 1, V_ANY}, {"--dst-range", NULL, 1, V_ANY}, {0}};
+static const struct opt_def mac_opts[] = {{"--mac-source", NULL, 1, V_ANY}, {0}};
+static const struct opt_def pkttype_opts[] = {{"--pkt-type", NULL, 1, V_ANY}, {0}};
+static const struct opt_def length_opts[] = {{"--length", NULL, 1, V_ANY}, {0}};
+static const struct opt_def recent_opts[] = {{"--name", NULL, 1, V_ANY}, {"--set", NULL, 0, V_FLAG},
+	{"--rcheck", NULL, 0, V_FLAG}, {"--update", NULL, 0, V_FLAG}, {"--remove", NULL, 0, V_FLAG},
+	{"--seconds", NULL, 1, V_NUM}, {"--reap", NULL, 0, V_FLAG}, {"--hitcount", NULL, 1, V_NUM},
+	{"--rttl", NULL, 0, V_FLAG}, {"--rsource", NULL, 0, V_FLAG}, {"--rdest", NULL, 0, V_FLAG},
+	{"--mask", NULL, 1, V_ANY}, {0}};
+static const struct opt_def owner_opts[] = {{"--uid-owner", NULL, 1, V_ANY}, {"--gid-owner", NULL, 1, V_ANY},
+	{"--socket-exists", NULL, 0, V_FLAG}, {"--suppl-groups", NULL, 0, V_FLAG}, {0}};
+
+static const struct ext_def matches[] = {
+	{"addrtype", addrtype_opts, false}, {"comment", comment_opts, false},
+	{"connmark", mark_opts, false}, {"conntrack", conntrack_opts, false},
+	{"icmp", icmp_opts, false}, {"icmp6", icmp6_opts, false}, {"iprange", iprange_opts, false},
+	{"length", length_opts, false}, {"limit", limit_opts, false}, {"mac", mac_opts, false},
+	{"mark", mark_opts, false}, {"multiport", multiport_opts, false}, {"owner", owner_opts, false},
+	{"physdev", physdev_opts, false}, {"pkttype", pkttype_opts, false}, {"policy", policy_opts, false},
+	{"recent", recent_opts, false}, {"set", set_opts, false}, {"state", state_opts, false},
+	{"tcp", tcp_opts, false}, {"udp", udp_opts, false},
+};
+
+static const struct opt_def no_opts[] = {{0}};
+static const struct opt_def reject_opts[] = {{"--reject-with", NULL, 1, V_REJECT}, {0}};
+static const struct opt_def log_opts[] = {{"--log-prefix", NULL, 1, V_LOGPREFIX}, {"--log-level", NULL, 1, V_ANY},
+	{"--log-tcp-sequence", NULL, 0, V_FLAG}, {"--log-tcp-options", NULL, 0, V_FLAG},
+	{"--log-ip-options", NULL, 0, V_FLAG}, {"--log-uid", NULL, 0, V_FLAG},
+	{"--log-macdecode", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def nat_opts[] = {{"--to-destination", NULL, 1, V_ANY}, {"--to-source", NULL, 1, V_ANY},
+	{"--to-ports", NULL, 1, V_ANY}, {"--random", NULL, 0, V_FLAG}, {"--random-fully", NULL, 0, V_FLAG},
+	{"--persistent", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def mark_target_opts[] = {{"--set-mark", NULL, 1, V_ANY}, {"--set-xmark", NULL, 1, V_ANY},
+	{"--and-mark", NULL, 1, V_ANY}, {"--or-mark", NULL, 1, V_ANY}, {"--xor-mark", NULL, 1, V_ANY},
+	{"--save-mark", NULL, 0, V_FLAG}, {"--restore-mark", NULL, 0, V_FLAG}, {"--nfmask", NULL, 1, V_ANY},
+	{"--ctmask", NULL, 1, V_ANY}, {"--mask", NULL, 1, V_ANY}, {0}};
+static const struct opt_def nflog_opts[] = {{"--nflog-group", NULL, 1, V_NUM}, {"--nflog-prefix", NULL, 1, V_ANY},
+	{"--nflog-range", NULL, 1, V_NUM}, {"--nflog-size", NULL, 1, V_NUM}, {"--nflog-threshold", NULL, 1, V_NUM}, {0}};
+static const struct opt_def nfqueue_opts[] = {{"--queue-num", NULL, 1, V_NUM}, {"--queue-balance", NULL, 1, V_ANY},
+	{"--queue-bypass", NULL, 0, V_FLAG}, {"--queue-cpu-fanout", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def tcpmss_opts[] = {{"--set-mss", NULL, 1, V_NUM}, {"--clamp-mss-to-pmtu", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def ct_opts[] = {{"--notrack", NULL, 0, V_FLAG}, {"--zone", NULL, 1, V_ANY},
+	{"--helper", NULL, 1, V_ANY}, {"--ctevents", NULL, 1, V_ANY}, {"--expevents", NULL, 1, V_ANY},
+	{"--timeout", NULL, 1, V_ANY}, {0}};
+static const struct opt_def checksum_opts[] = {{"--checksum-fill", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def set_target_opts[] = {{"--add-set", NULL, 2, V_SET}, {"--del-set", NULL, 2, V_SET},
+	{"--exist", NULL, 0, V_FLAG}, {"--timeout", NULL, 1, V_NUM}, {0}};
+
+/* sorted by name for bsearch */
+static const struct ext_def targets[] = {
+	{"ACCEPT", no_opts, true}, {"CHECKSUM", checksum_opts, false}, {"CONNMARK", mark_target_opts, false},
+	{"CT", ct_opts, false}, {"DNAT", nat_opts, true}, {"DROP", no_opts, true},
+	{"LOG", log_opts, false}, {"MARK", mark_target_opts, false}, {"MASQUERADE", nat_opts, true},
+	{"NFLOG", nflog_opts, false}, {"NFQUEUE", nfqueue_opts, true}, {"NOTRACK", no_opts, false},
+	{"QUEUE", no_opts, true}, {"REDIRECT", nat_opts, true}, {"REJECT", reject_opts, true},
+	{"RETURN", no_opts, true}, {"SET", set_target_opts, false}, {"SNAT", nat_opts, true},
+	{"TCPMSS", tcpmss_opts, false}, {"TRACE", no_opts, false},
+};
+
+static int ext_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct ext_def *)elem)->name);
+}
+
+static const struct ext_def *find_match(const char *name)
+{
+	return bsearch(name, matches, sizeof(matches) / sizeof(matches[0]), sizeof(matches[0]), ext_cmp);
+}
+
+static const struct ext_def *find_target(const char *name)
+{
+	return bsearch(name, targets, sizeof(targets) / sizeof(targets[0]), sizeof(targets[0]), ext_cmp);
+}
+
+static const struct opt_def *find_opt(const struct opt_def *opts, const char *name)
+{
+	for (; opts && opts->name; opts++) {
+		if (strcmp(opts->name, name) == 0 || (opts->alias && strcmp(opts->alias, name) == 0))
+			return opts;
+	}
+	return NULL;
+}
+
+bool target_is_terminal(const char *target)
+{
+	const struct ext_def *t = target ? find_target(target) : NULL;
+	return t && t->terminal;
+}
+
+static const char *const builtin_chains[][6] = {
+	{"filter", "INPUT", "FORWARD", "OUTPUT", NULL},
+	{"nat", "PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", NULL},
+	{"mangle", "PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
+	{"raw", "PREROUTING", "OUTPUT", NULL},
+	{"security", "INPUT", "FORWARD", "OUTPUT", NULL},
+};
+
+static int table_index(const char *table)
+{
+	for (int i = 0; i < 5; i++) {
+		if (strcmp(builtin_chains[i][0], table) == 0)
+			return i;
+	}
+	return -1;
+}
+
+bool chain_is_builtin(const char *table, const char *chain)
+{
+	int t = table_index(table);
+	for (int i = 1; t >= 0 && i < 6 && builtin_chains[t][i]; i++) {
+		if (strcmp(builtin_chains[t][i], chain) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* ---- tokens ---- */
+
+struct parser {
+	const struct source *src;
+	struct diags *d;
+	struct ruleset *rs;
+	bool family_fixed;
+	int line;
+};
+
+static struct loc tok_loc(const struct parser *ps, const struct token *t)
+{
+	return loc_span(ps->src, ps->line, t->col, t->len);
+}
+
+struct loc rule_tok_loc(const struct rule *r, int i)
+{
+	if (i < 0 || (size_t)i >= r->ntok)
+		return r->loc;
+	return loc_span(r->loc.src, r->loc.line, r->tok[i].col, r->tok[i].len);
+}
+
+/* Splits a line the way iptables-restore does: blanks separate, double quotes
+ * group (a backslash escapes the next character inside them). */
+static bool tokenize(struct parser *ps, const char *line, size_t len, struct rule *r)
+{
+	size_t cap = 0, i = 0;
+	while (i < len) {
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i >= len)
+			break;
+		struct strbuf sb = {0};
+		size_t start = i;
+		bool quoted = false;
+		while (i < len && line[i] != ' ' && line[i] != '\t') {
+			if (line[i] == '"' || line[i] == '\'') {
+				char q = line[i++];
+				quoted = true;
+				while (i < len && line[i] != q) {
+					if (line[i] == '\\' && i + 1 < len && q == '"')
+						i++;
+					sb_addc(&sb, line[i++]);
+				}
+				if (i >= len) {
+					diag_error(ps->d, "unbalanced-quote", loc_span(ps->src, ps->line, (int)start + 1, (int)(len - start)),
+						   "this quote is never closed");
+					sb_free(&sb);
+					return false;
+				}
+				i++;
+				continue;
+			}
+			sb_addc(&sb, line[i++]);
+		}
+		struct token t = {.text = sb_steal(&sb), .col = (int)start + 1, .len = (int)(i - start), .quoted = quoted};
+		VEC_PUSH(r->tok, r->ntok, cap, t);
+	}
+	return true;
+}
+
+static bool is_option(const struct token *t)
+{
+	return !t->quoted && t->text[0] == '-' && t->text[1] && !isdigit((unsigned char)t->text[1]);
+}
+
+static bool is_bang(const struct token *t)
+{
+	return !t->quoted && strcmp(t->text, "!") == 0;
+}
+
+/* ---- values ---- */
+
+static bool parse_addr_value(struct parser *ps, const struct token *t, struct addr *first, bool *list)
+{
+	char **items;
+	size_t n = split_list(t->text, &items);
+	bool ok = true;
+	*list = n > 1;
+	for (size_t i = 0; i < n && ok; i++) {
+		struct addr a;
+		const char *why;
+		if (!addr_parse(items[i], &a, &why)) {
+			diag_error(ps->d, "bad-address", tok_loc(ps, t), "'%s': %s", items[i], why);
+			ok = false;
+			break;
+		}
+		if (!ps->family_fixed) {
+			ps->rs->family = a.family;
+			ps->family_fixed = true;
+		} else if (a.family != ps->rs->family) {
+			diag_error(ps->d, "wrong-family", tok_loc(ps, t), "'%s' is an IPv%d address in a file "
+				   "for IPv%d", items[i], a.family, ps->rs->family);
+			ok = false;
+		}
+		if (i == 0 && first)
+			*first = a;
+	}
+	free_list(items, n);
+	return ok;
+}
+
+static bool valid_rate_text(const char *s)
+{
+	static const char *units[] = {"second", "minute", "hour", "day", "sec", "min", "s", "m", "h", "d", NULL};
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (end == s || v < 1 || *end != '/')
+		return false;
+	for (int i = 0; units[i]; i++) {
+		if (strcmp(end + 1, units[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool in_words(const char *s, const char *const *words)
+{
+	for (; *words; words++) {
+		if (strcmp(s, *words) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool all_in_words(const char *list, const char *const *words)
+{
+	char **items;
+	size_t n = split_list(list, &items);
+	bool ok = n > 0;
+	for (size_t i = 0; i < n && ok; i++)
+		ok = in_words(items[i], words);
+	free_list(items, n);
+	return ok;
+}
+
+static void check_value(struct parser *ps, const struct opt_def *od, const struct token *args, const char *owner)
+{
+	static const char *const states[] = {"INVALID", "ESTABLISHED", "NEW", "RELATED", "UNTRACKED", "SNAT", "DNAT", NULL};
+	static const char *const reject4[] = {"icmp-net-unreachable", "icmp-host-unreachable",
+		"icmp-port-unreachable", "icmp-proto-unreachable", "icmp-net-prohibited",
+		"icmp-host-prohibited", "icmp-admin-prohibited", "tcp-reset", NULL};
+	static const char *const reject6[] = {"icmp6-no-route", "no-route", "icmp6-adm-prohibited",
+		"adm-prohibited", "icmp6-addr-unreachable", "addr-unreach", "icmp6-port-unreachable",
+		"port-unreach", "icmp6-policy-fail", "policy-fail", "icmp6-reject-route", "reject-route",
+		"tcp-reset", NULL};
+	const struct token *a = &args[0];
+	struct loc l = tok_loc(ps, a);
+	struct port_range pr;
+	const char *why;
+	struct addr addr;
+	bool list;
+	switch (od->kind) {
+	case V_ANY:
+	case V_FLAG:
+		return;
+	case V_PORT:
+		if (!port_parse(a->text, ':', true, &pr, &why))
+			diag_error(ps->d, "bad-port", l, "%s '%s': %s", od->name, a->text, why);
+		return;
+	case V_PORTLIST: {
+		char **items;
+		size_t n = split_list(a->text, &items), slots = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!port_parse(items[i], ':', true, &pr, &why)) {
+				diag_error(ps->d, "bad-port", l, "%s '%s': %s", od->name, items[i], why);
+				break;
+			}
+			slots += pr.lo == pr.hi ? 1 : 2;
+		}
+		if (slots > 15)
+			diag_error(ps->d, "bad-port", l, "multiport takes at most 15 ports (a range counts as two)");
+		free_list(items, n);
+		return;
+	}
+	case V_STATES:
+		if (!all_in_words(a->text, states))
+			diag_error(ps->d, "bad-value", l, "'%s' is not a list of connection states "
+				   "(NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED, SNAT, DNAT)", a->text);
+		return;
+	case V_RATE:
+		if (!valid_rate_text(a->text))
+			diag_error(ps->d, "bad-value", l, "'%s' is not a rate such as 5/minute", a->text);
+		return;
+	case V_NUM: {
+		char *end;
+		strtoul(a->text, &end, 0);
+		if (!a->text[0] || *end)
+			diag_error(ps->d, "bad-value", l, "%s expects a number, got '%s'", od->name, a->text);
+		return;
+	}
+	case V_COMMENT:
+		if (strlen(a->text) > 256)
+			diag_error(ps->d, "bad-value", l, "a comment holds at most 256 characters; this one has %zu",
+				   strlen(a->text));
+		return;
+	case V_SET:
+		if (strlen(a->text) > 31 || !a->text[0])
+			diag_error(ps->d, "bad-name", l, "set name '%s' is longer than 31 characters", a->text);
+		{
+			static const char *const dirs[] = {"src", "dst", NULL};
+			char **items;
+			size_t n = split_list(args[1].text, &items);
+			bool ok = n >= 1 && n <= 6;
+			for (size_t i = 0; i < n && ok; i++)
+				ok = in_words(items[i], dirs);
+			free_list(items, n);
+			if (!ok)
+				diag_error(ps->d, "bad-value", tok_loc(ps, &args[1]),
+					   "'%s' must be src or dst (comma-separated, up to 6)", args[1].text);
+		}
+		return;
+	case V_ADDR:
+		parse_addr_value(ps, a, &addr, &list);
+		return;
+	case V_CTDIR:
+		if (strcmp(a->text, "ORIGINAL") && strcmp(a->text, "REPLY"))
+			diag_error(ps->d, "bad-value", l, "--ctdir takes ORIGINAL or REPLY, got '%s'", a->text);
+		return;
+	case V_POLDIR:
+		if (strcmp(a->text, "in") && strcmp(a->text, "out"))
+			diag_error(ps->d, "bad-value", l, "--dir takes in or out, got '%s'", a->text);
+		return;
+	case V_POL:
+		if (strcmp(a->text, "none") && strcmp(a->text, "ipsec"))
+			diag_error(ps->d, "bad-value", l, "--pol takes none or ipsec, got '%s'", a->text);
+		return;
+	case V_LOGPREFIX:
+		if (strlen(a->text) > 29)
+			diag_error(ps->d, "bad-value", l, "a log prefix holds at most 29 characters; this one has %zu",
+				   strlen(a->text));
+		return;
+	case V_REJECT: {
+		bool v6 = ps->rs->family == FAM_V6;
+		if (!in_words(a->text, v6 ? reject6 : reject4))
+			diag_error(ps->d, "bad-value", l, "'%s' is not a reject type for IPv%d", a->text, v6 ? 6 : 4);
+		return;
+	}
+	case V_CTPROTO:
+		return;
+	}
+	(void)owner;
+}
+
+static bool valid_chain_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 28 || s[0] == '-' || s[0] == '!')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (isspace((unsigned char)s[i]))
+			return false;
+	}
+	return !find_target(s);
+}
+
+static bool valid_iface_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 16 || (n == 16 && s[15] != '+'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isspace(c) || c == '/' || c == ':' || (c == '+' && i != n - 1))
+			return false;
+	}
+	return true;
+}
+
+static bool valid_proto(const char *p)
+{
+	static const char *const names[] = {"all", "tcp", "udp", "udplite", "icmp", "icmpv6",
+		"ipv6-icmp", "esp", "ah", "sctp", "mh", "gre", "ipip", "igmp", NULL};
+	if (in_words(p, names))
+		return true;
+	char *end;
+	long v = strtol(p, &end, 10);
+	return *p && !*end && v >= 0 && v <= 255;
+}
+
+/* ---- rule specifications ---- */
+
+static struct match *add_match(struct rule *r, const char *module, int tok, bool known)
+{
+	struct match m = {.module = xstrdup(module), .tok = tok, .known = known};
+	VEC_PUSH(r->m, r->nm, r->mcap, m);
+	return &r->m[r->nm - 1];
+}
+
+static int take_args(struct parser *ps, struct rule *r, size_t at, int want, const char *name)
+{
+	int got = 0;
+	if (want >= 0) {
+		for (; got < want; got++) {
+			if (at + (size_t)got >= r->ntok || is_option(&r->tok[at + (size_t)got]) || is_bang(&r->tok[at + (size_t)got])) {
+				diag_error(ps->d, "missing-argument", rule_tok_loc(r, (int)at - 1),
+					   "%s needs %d argument%s", name, want, want == 1 ? "" : "s");
+				return -1;
+			}
+		}
+		return got;
+	}
+	while (at + (size_t)got < r->ntok && !is_option(&r->tok[at + (size_t)got]) && !is_bang(&r->tok[at + (size_t)got]))
+		got++;
+	return got;
+}
+
+static const struct opt_def *implicit_defs(const char *proto)
+{
+	if (!proto)
+		return NULL;
+	if (!strcmp(proto, "tcp"))
+		return tcp_opts;
+	if (!strcmp(proto, "udp") || !strcmp(proto, "udplite") || !strcmp(proto, "sctp"))
+		return udp_opts;
+	if (!strcmp(proto, "icmp"))
+		return icmp_opts;
+	if (!strcmp(proto, "ipv6-icmp") || !strcmp(proto, "icmpv6"))
+		return icmp6_opts;
+	return NULL;
+}
+
+static void parse_spec(struct parser *ps, struct rule *r, size_t i)
+{
+	bool neg = false;
+	struct match *cur = NULL;
+	const struct ext_def *cur_def = NULL;
+	bool in_target = false;
+	const struct ext_def *tdef = NULL;
+	r->spec_tok = (int)i;
+	r->proto_tok = r->target_tok = -1;
+	while (i < r->ntok) {
+		struct token *t = &r->tok[i];
+		if (is_bang(t)) {
+			if (neg)
+				diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "'!' twice in a row");
+			neg = true;
+			i++;
+			continue;
+		}
+		if (!is_option(t)) {
+			diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "unexpected '%s': an option (starting with '-') was expected", t->text);
+			return;
+		}
+		const char *o = t->text;
+		size_t next = i + 1;
+		bool has_arg = next < r->ntok && !is_option(&r->tok[next]) && !is_bang(&r->tok[next]);
+		const char *arg = has_arg ? r->tok[next].text : NULL;
+#define NEED_ARG()                                                                         \
+	if (!has_arg) {                                                                    \
+		diag_error(ps->d, "missing-argument", tok_loc(ps, t), "%s needs an argument", o); \
+		return;                                                                    \
+	}
+		if (!strcmp(o, "-p") || !strcmp(o, "--protocol")) {
+			NEED_ARG();
+			r->proto = arg;
+			r->proto_neg = neg;
+			r->proto_tok = (int)next;
+			if (!valid_proto(arg))
+				diag_error(ps->d, "bad-value", tok_loc(ps, &r->tok[next]), "unknown protocol '%s'", arg);
+			i = next + 1;
+		} else if (!strcmp(o, "-s") || !strcmp(o, "--source") || !strcmp(o, "-d") || !strcmp(o, "--destination")) {
+			NEED_ARG();
+			bool src = o[1] == 's' || o[2] == 's';
+			bool list;
+			parse_addr_value(ps, &r->tok[next], src ? &r->src : &r->dst, &list);
+			if (src) {
+				r->has_src = true;
+				r->src_neg = neg;
+				r->src_list = list;
+			} else {
+				r->has_dst = true;
+				r->dst_neg = neg;
+				r->dst_list = list;
+			}
+			i = next + 1;
+		} else if (!strcmp(o, "-i") || !strcmp(o, "--in-interface") || !strcmp(o, "-o") || !strcmp(o, "--out-interface")) {
+			NEED_ARG();
+			bool in = o[1] == 'i' || o[2] == 'i';
+			if (!valid_iface_name(arg))
+				diag_error(ps->d, "bad-interface", tok_loc(ps, &r->tok[next]),
+					   "'%s' is not an interface name (at most 15 characters, '+' only at the end)", arg);
+			if (in) {
+				r->in_if = arg;
+				r->in_neg = neg;
+			} else {
+				r->out_if = arg;
+				r->out_neg = neg;
+			}
+			i = next + 1;
+		} else if (!strcmp(o, "-m") || !strcmp(o, "--match")) {
+			NEED_ARG();
+			cur_def = find_match(arg);
+			if (!cur_def) {
+				diag_warn(ps->d, "unknown-match", tok_loc(ps, &r->tok[next]),
+					  "match '%s' is not known to dfwgen; its options are not checked", arg);
+				r->opaque = true;
+			}
+			if (cur_def && implicit_defs(arg) && !(r->proto && !r->proto_neg &&
+				(!strcmp(r->proto, arg) || (!strcmp(arg, "udp") && implicit_defs(r->proto) == udp_opts) ||
+				 (!strcmp(arg, "icmp6") && implicit_defs(r->proto) == icmp6_opts))))
+				diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[next]),
+					   "match '%s' needs -p %s before it", arg, !strcmp(arg, "icmp6") ? "ipv6-icmp" : arg);
+			cur = add_match(r, arg, (int)next, cur_def != NULL);
+			in_target = false;
+			i = next + 1;
+		} else if (!strcmp(o, "-j") || !strcmp(o, "--jump") || !strcmp(o, "-g") || !strcmp(o, "--goto")) {
+			NEED_ARG();
+			if (r->target)
+				diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "a rule has one target; this is the second");
+			r->target = arg;
+			r->target_tok = (int)next;
+			r->is_goto = o[1] == 'g' || o[2] == 'g';
+			tdef = find_target(arg);
+			in_target = true;
+			i = next + 1;
+		} else if (!strcmp(o, "-c") || !strcmp(o, "--set-counters")) {
+			int n = take_args(ps, r, next, 2, o);
+			if (n < 0)
+				return;
+			i = next + (size_t)n;
+		} else if (!strcmp(o, "-f") || !strcmp(o, "--fragment") || !strcmp(o, "-4") || !strcmp(o, "-6")) {
+			i = next;
+		} else if (o[1] == '-') {
+			/* a long option of the target, of the last match, or of the match
+			 * that -p tcp/udp/icmp loads implicitly */
+			const struct opt_def *od = NULL;
+			const char *owner = NULL;
+			bool known_owner = false;
+			if (in_target) {
+				owner = r->target;
+				known_owner = tdef != NULL;
+				od = tdef ? find_opt(tdef->opts, o) : NULL;
+			} else if (cur) {
+				owner = cur->module;
+				known_owner = cur_def != NULL;
+				od = cur_def ? find_opt(cur_def->opts, o) : NULL;
+			}
+			const struct opt_def *imp = implicit_defs(r->proto_neg ? NULL : r->proto);
+			if (!od && !in_target && (!cur || cur_def) && imp && find_opt(imp, o)) {
+				const char *module = imp == tcp_opts ? "tcp" : imp == udp_opts ? "udp" :
+						     imp == icmp_opts ? "icmp" : "icmp6";
+				cur = add_match(r, module, r->proto_tok, true);
+				cur_def = find_match(module);
+				owner = module;
+				known_owner = true;
+				od = find_opt(imp, o);
+			}
+			if (!owner) {
+				bool port = !strcmp(o, "--dport") || !strcmp(o, "--sport");
+				diag_error(ps->d, "orphan-option", tok_loc(ps, t), "option %s belongs to no match or target%s",
+					   o, port ? " (ports need -p tcp or -p udp first)" : "");
+				return;
+			}
+			if (!od && known_owner) {
+				bool port = !strcmp(o, "--dport") || !strcmp(o, "--sport");
+				diag_error(ps->d, "unknown-option", tok_loc(ps, t), "%s is not an option of %s%s", o, owner,
+					   port ? " (ports need -p tcp or -p udp, or -m multiport)" : "");
+				return;
+			}
+			int n = take_args(ps, r, next, od ? od->nargs : -1, o);
+			if (n < 0)
+				return;
+			struct rule_opt opt = {.name = od ? od->name : r->tok[i].text, .neg = neg, .tok = (int)i, .nargs = n, .arg = (int)next};
+			if (od && n == od->nargs && n > 0)
+				check_value(ps, od, &r->tok[next], owner);
+			if (in_target)
+				VEC_PUSH(r->topts, r->ntopts, r->tcap, opt);
+			else
+				VEC_PUSH(cur->opts, cur->nopts, cur->cap, opt);
+			i = next + (size_t)n;
+		} else {
+			diag_error(ps->d, "unknown-option", tok_loc(ps, t), "unknown option '%s'", o);
+			return;
+		}
+		neg = false;
+#undef NEED_ARG
+	}
+	if (neg)
+		diag_error(ps->d, "bad-syntax", rule_tok_loc(r, (int)r->ntok - 1), "'!' at the end of the line negates nothing");
+	if (r->target && !tdef && !valid_chain_name(r->target))
+		diag_error(ps->d, "bad-name", rule_tok_loc(r, r->target_tok), "'%s' is not a valid target or chain name", r->target);
+}
+
+static char *canonical_spec(const struct rule *r)
+{
+	struct strbuf sb = {0};
+	for (size_t i = (size_t)r->spec_tok; i < r->ntok; i++) {
+		const struct token *t = &r->tok[i];
+		if (sb.len)
+			sb_addc(&sb, ' ');
+		if (t->quoted || strpbrk(t->text, " \t\"") || !t->text[0]) {
+			sb_addc(&sb, '"');
+			for (const char *c = t->text; *c; c++) {
+				if (*c == '"' || *c == '\\')
+					sb_addc(&sb, '\\');
+				sb_addc(&sb, *c);
+			}
+			sb_addc(&sb, '"');
+		} else {
+			sb_add(&sb, t->text);
+		}
+	}
+	return sb_steal(&sb);
+}
+
+char *rule_canonical(const struct rule *r)
+{
+	return xasprintf("-A %s %s", r->chain ? r->chain : "?", r->spec ? r->spec : "");
+}
+
+/* ---- lines ---- */
+
+static void rule_free(struct rule *r)
+{
+	for (size_t k = 0; k < r->ntok; k++)
+		free(r->tok[k].text);
+	free(r->tok);
+	free(r->spec);
+	for (size_t k = 0; k < r->nm; k++) {
+		free(r->m[k].module);
+		free(r->m[k].opts);
+	}
+	free(r->m);
+	free(r->topts);
+}
+
+static bool is_counters(const struct token *t)
+{
+	return t->text[0] == '[' && t->text[strlen(t->text) - 1] == ']' && strchr(t->text, ':');
+}
+
+static bool parse_position(struct parser *ps, struct rule *r, size_t i, long *num)
+{
+	if (i >= r->ntok || is_option(&r->tok[i]) || is_bang(&r->tok[i]))
+		return false;
+	char *end;
+	long v = strtol(r->tok[i].text, &end, 10);
+	if (*end || v < 1) {
+		diag_error(ps->d, "bad-value", rule_tok_loc(r, (int)i), "rule position '%s' must be a number from 1",
+			   r->tok[i].text);
+		*num = -1;
+		return true;
+	}
+	*num = v;
+	return true;
+}
+
+static bool need_chain(struct parser *ps, struct rule *r, size_t i)
+{
+	if (i >= r->ntok || is_option(&r->tok[i])) {
+		diag_error(ps->d, "missing-argument", rule_tok_loc(r, 0), "%s needs a chain name", r->tok[0].text);
+		return false;
+	}
+	r->chain_tok = (int)i;
+	r->chain = r->tok[i].text;
+	if (!valid_chain_name(r->chain))
+		diag_error(ps->d, "bad-name", rule_tok_loc(r, (int)i), "'%s' is not a valid chain name (1 to 28 "
+			   "characters, no blanks, not starting with '-' or '!', not a target name)", r->chain);
+	return true;
+}
+
+static void parse_command(struct parser *ps, struct rule *r)
+{
+	static const struct { const char *s, *l; enum rule_cmd cmd; } cmds[] = {
+		{"-A", "--append", CMD_APPEND}, {"-I", "--insert", CMD_INSERT}, {"-D", "--delete", CMD_DELETE},
+		{"-R", "--replace", CMD_REPLACE}, {"-N", "--new-chain", CMD_NEW}, {"-F", "--flush", CMD_FLUSH},
+		{"-X", "--delete-chain", CMD_DELCHAIN}, {"-Z", "--zero", CMD_ZERO}, {"-P", "--policy", CMD_POLICY},
+		{"-E", "--rename-chain", CMD_RENAME},
+	};
+	const char *c = r->tok[0].text;
+	size_t k;
+	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		if (!strcmp(c, cmds[k].s) || !strcmp(c, cmds[k].l))
+			break;
+	}
+	if (k == sizeof(cmds) / sizeof(cmds[0])) {
+		bool t = !strcmp(c, "-t") || !strcmp(c, "--table");
+		diag_error(ps->d, "bad-syntax", rule_tok_loc(r, 0), t ? "-t has no place in a restore file: tables are "
+			   "opened with a *table line" : "unknown command '%s' (expected -A, -I, -D, -R, -N, -F, -X, "
+			   "-Z, -P, -E, a :CHAIN line or COMMIT)", c);
+		r->chain_tok = -1;
+		r->cmd = CMD_ZERO;
+		return;
+	}
+	r->cmd = cmds[k].cmd;
+	r->chain_tok = -1;
+	r->spec_tok = (int)r->ntok;
+	switch (r->cmd) {
+	case CMD_APPEND:
+		if (need_chain(ps, r, 1))
+			parse_spec(ps, r, 2);
+		break;
+	case CMD_INSERT:
+		if (need_chain(ps, r, 1))
+			parse_spec(ps, r, parse_position(ps, r, 2, &r->num) ? 3 : 2);
+		break;
+	case CMD_DELETE:
+		if (!need_chain(ps, r, 1))
+			break;
+		if (!parse_position(ps, r, 2, &r->num))
+			parse_spec(ps, r, 2);
+		else if (r->ntok > 3)
+			diag_error(ps->d, "bad-syntax", rule_tok_loc(r, 3), "-D takes a position or a rule, not both");
+		break;
+	case CMD_REPLACE:
+		if (!need_chain(ps, r, 1))
+			break;
+		if (!parse_position(ps, r, 2, &r->num))
+			diag_error(ps->d, "missing-argument", rule_tok_loc(r, 1), "-R needs a rule position");
+		else
+			parse_spec(ps, r, 3);
+		break;
+	case CMD_NEW:
+		need_chain(ps, r, 1);
+		break;
+	case CMD_FLUSH:
+	case CMD_DELCHAIN:
+	case CMD_ZERO:
+		if (r->ntok > 1)
+			need_chain(ps, r, 1);
+		break;
+	case CMD_POLICY:
+		if (need_chain(ps, r, 1)) {
+			if (r->ntok < 3)
+				diag_error(ps->d, "missing-argument", rule_tok_loc(r, 1), "-P needs a policy (ACCEPT or DROP)");
+			else
+				r->policy = r->tok[2].text;
+		}
+		break;
+	case CMD_RENAME:
+		if (need_chain(ps, r, 1)) {
+			if (r->ntok < 3)
+				diag_error(ps->d, "missing-argument", rule_tok_loc(r, 1), "-E needs the new name");
+			else
+				r->newname = r->tok[2].text;
+		}
+		break;
+	case CMD_DECLARE:
+		break;
+	}
+	if (r->spec_tok < (int)r->ntok || r->cmd == CMD_APPEND || r->cmd == CMD_INSERT)
+		r->spec = canonical_spec(r);
+}
+
+static void parse_declaration(struct parser *ps, struct table *tb, struct rule *r)
+{
+	r->cmd = CMD_DECLARE;
+	r->chain_tok = 0;
+	r->chain = r->tok[0].text + 1;
+	r->spec_tok = (int)r->ntok;
+	bool builtin = chain_is_builtin(tb->name, r->chain);
+	if (!valid_chain_name(r->chain))
+		diag_error(ps->d, "bad-name", rule_tok_loc(r, 0), "'%s' is not a valid chain name (1 to 28 "
+			   "characters, no blanks, not starting with '-' or '!', not a target name)", r->chain);
+	if (r->ntok < 2) {
+		diag_error(ps->d, "missing-argument", rule_tok_loc(r, 0), "a chain line is ':NAME POLICY [packets:bytes]'");
+		return;
+	}
+	r->policy = r->tok[1].text;
+	if (builtin && strcmp(r->policy, "ACCEPT") && strcmp(r->policy, "DROP"))
+		diag_error(ps->d, "bad-value", rule_tok_loc(r, 1), "built-in chain %s takes policy ACCEPT or DROP, not '%s'",
+			   r->chain, r->policy);
+	if (!builtin && strcmp(r->policy, "-"))
+		diag_error(ps->d, "bad-value", rule_tok_loc(r, 1), "user chain %s takes no policy: write '-'", r->chain);
+	if (r->ntok > 2 && !is_counters(&r->tok[2]))
+		diag_error(ps->d, "bad-syntax", rule_tok_loc(r, 2), "expected [packets:bytes] counters");
+}
+
+struct ruleset *ruleset_parse(const struct source *src, enum family family, struct diags *d)
+{
+	struct ruleset *rs = xcalloc(1, sizeof(*rs));
+	struct parser ps = {.src = src, .d = d, .rs = rs, .family_fixed = family != FAM_NONE};
+	rs->src = src;
+	rs->family = family != FAM_NONE ? family : FAM_V4;
+	struct table *tb = NULL;
+	for (size_t ln = 1; ln <= src->nlines; ln++) {
+		size_t len;
+		const char *line = source_line(src, (int)ln, &len);
+		ps.line = (int)ln;
+		size_t i = 0;
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i == len || line[i] == '#')
+			continue;
+		if (memchr(line, '\0', len)) {
+			diag_error(d, "bad-syntax", loc_line(src, (int)ln), "line contains a NUL byte (binary data?)");
+			continue;
+		}
+		if (line[i] == '*') {
+			if (tb && !tb->committed)
+				diag_error(d, "missing-commit", tb->loc, "table %s is not closed by COMMIT before the next table", tb->name);
+			struct table t = {.name = xstrndup(line + i + 1, len - i - 1), .loc = loc_span(src, (int)ln, (int)i + 1, (int)(len - i))};
+			char *tn = trim(t.name);
+			memmove(t.name, tn, strlen(tn) + 1);
+			if (table_index(t.name) < 0)
+				diag_error(d, "bad-table", t.loc, "unknown table '%s' (filter, nat, mangle, raw, security)", t.name);
+			VEC_PUSH(rs->tables, rs->n, rs->cap, t);
+			tb = &rs->tables[rs->n - 1];
+			continue;
+		}
+		if (len - i >= 6 && !strncmp(line + i, "COMMIT", 6) && (len - i == 6 || isspace((unsigned char)line[i + 6]))) {
+			if (!tb || tb->committed)
+				diag_error(d, "bad-syntax", loc_span(src, (int)ln, (int)i + 1, 6), "COMMIT without an open *table");
+			else
+				tb->committed = true;
+			continue;
+		}
+		struct rule r = {.loc = loc_line(src, (int)ln)};
+		if (!tokenize(&ps, line, len, &r) || r.ntok == 0) {
+			rule_free(&r);
+			continue;
+		}
+		if (!tb || tb->committed) {
+			diag_error(d, "outside-table", loc_line(src, (int)ln), "this line stands outside a table: "
+				   "open one with *filter (or *nat, ...) and close it with COMMIT");
+		}
+		if (is_counters(&r.tok[0])) {
+			/* iptables-save -c puts [packets:bytes] first */
+			free(r.tok[0].text);
+			memmove(r.tok, r.tok + 1, --r.ntok * sizeof(*r.tok));
+			if (!r.ntok) {
+				rule_free(&r);
+				continue;
+			}
+		}
+		if (r.tok[0].text[0] == ':' && !r.tok[0].quoted && tb)
+			parse_declaration(&ps, tb, &r);
+		else
+			parse_command(&ps, &r);
+		if (!tb || tb->committed) {
+			rule_free(&r);
+			continue;
+		}
+		VEC_PUSH(tb->rules, tb->n, tb->cap, r);
+	}
+	if (tb && !tb->committed)
+		diag_error(d, "missing-commit", tb->loc, "table %s is never closed by COMMIT: iptables-restore "
+			   "would apply none of it", tb->name);
+	for (size_t t = 0; t < rs->n; t++) {
+		for (size_t k = 0; k < rs->tables[t].n; k++)
+			rs->tables[t].rules[k].table = &rs->tables[t];
+	}
+	return rs;
+}
+
+void ruleset_free(struct ruleset *rs)
+{
+	if (!rs)
+		return;
+	for (size_t t = 0; t < rs->n; t++) {
+		for (size_t k = 0; k < rs->tables[t].n; k++)
+			rule_free(&rs->tables[t].rules[k]);
+		free(rs->tables[t].rules);
+		free(rs->tables[t].name);
+	}
+	free(rs->tables);
+	free(rs);
+}
+
+/* ---- lookups ---- */
+
+const struct rule_opt *rule_option(const struct rule *r, const char *module, const char *name)
+{
+	for (size_t i = 0; i < r->nm; i++) {
+		if (module && strcmp(r->m[i].module, module))
+			continue;
+		for (size_t k = 0; k < r->m[i].nopts; k++) {
+			if (!strcmp(r->m[i].opts[k].name, name))
+				return &r->m[i].opts[k];
+		}
+	}
+	for (size_t k = 0; !module && k < r->ntopts; k++) {
+		if (!strcmp(r->topts[k].name, name))
+			return &r->topts[k];
+	}
+	return NULL;
+}
+
+const char *rule_arg(const struct rule *r, const struct rule_opt *o, int i)
+{
+	if (!o || i >= o->nargs)
+		return NULL;
+	return r->tok[o->arg + i].text;
+}
+
+bool rule_has_module(const struct rule *r, const char *module)
+{
+	for (size_t i = 0; i < r->nm; i++) {
+		if (!strcmp(r->m[i].module, module))
+			return true;
+	}
+	return false;
+}
+
+/* ---- state ---- */
+
+static struct table_state *state_table(struct fw_state *st, const char *name)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		if (!strcmp(st->tables[i].name, name))
+			return &st->tables[i];
+	}
+	struct table_state ts = {.name = xstrdup(name)};
+	int t = table_index(name);
+	for (int i = 1; t >= 0 && i < 6 && builtin_chains[t][i]; i++) {
+		struct chain_state c = {.name = xstrdup(builtin_chains[t][i]), .builtin = true, .policy = "ACCEPT"};
+		VEC_PUSH(ts.chains, ts.n, ts.cap, c);
+	}
+	VEC_PUSH(st->tables, st->n, st->cap, ts);
+	return &st->tables[st->n - 1];
+}
+
+static struct chain_state *find_chain(struct table_state *ts, const char *name)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		if (!strcmp(ts->chains[i].name, name))
+			return &ts->chains[i];
+	}
+	return NULL;
+}
+
+struct chain_state *state_chain(struct fw_state *st, const char *table, const char *chain)
+{
+	for (size_t i = 0; i < st->n; i++) {
+		if (!strcmp(st->tables[i].name, table))
+			return find_chain(&st->tables[i], chain);
+	}
+	return NULL;
+}
+
+static struct chain_state *new_chain(struct table_state *ts, const char *name, const struct rule *decl)
+{
+	struct chain_state c = {.name = xstrdup(name), .policy = "-", .decl = decl};
+	VEC_PUSH(ts->chains, ts->n, ts->cap, c);
+	return &ts->chains[ts->n - 1];
+}
+
+static void drop_chain(struct table_state *ts, size_t i)
+{
+	free(ts->chains[i].name);
+	free(ts->chains[i].rules);
+	memmove(&ts->chains[i], &ts->chains[i + 1], (ts->n - i - 1) * sizeof(*ts->chains));
+	ts->n--;
+}
+
+/* Docker creates these chains itself; a --noflush file may rely on them. */
+static bool is_docker_chain(const char *name)
+{
+	return str_has_prefix(name, "DOCKER");
+}
+
+static struct chain_state *chain_for(struct fw_state *st, struct table_state *ts, const struct rule *r, struct diags *d)
+{
+	struct chain_state *c = find_chain(ts, r->chain);
+	if (c)
+		return c;
+	if (!st->exact && is_docker_chain(r->chain)) {
+		c = new_chain(ts, r->chain, NULL);
+		c->assumed = true;
+		return c;
+	}
+	diag_error(d, "undeclared-chain", rule_tok_loc(r, r->chain_tok), "chain %s does not exist%s", r->chain,
+		   st->exact ? " (neither on the host nor in this file)" : ": declare it with :" );
+	return NULL;
+}
+
+static void chain_insert(struct chain_state *c, size_t at, const struct rule *r)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->rules = xrealloc(c->rules, c->cap * sizeof(*c->rules));
+	}
+	memmove(&c->rules[at + 1], &c->rules[at], (c->n - at) * sizeof(*c->rules));
+	c->rules[at] = r;
+	c->n++;
+}
+
+static void chain_remove(struct chain_state *c, size_t at)
+{
+	memmove(&c->rules[at], &c->rules[at + 1], (c->n - at - 1) * sizeof(*c->rules));
+	c->n--;
+}
+
+static bool position_ok(const struct rule *r, size_t limit, struct diags *d)
+{
+	if (r->num >= 1 && (size_t)r->num <= limit)
+		return true;
+	if (r->num >= 0)
+		diag_error(d, "bad-position", rule_tok_loc(r, r->chain_tok + 1), "chain %s has %zu rules; position %ld "
+			   "does not exist", r->chain, limit - (r->cmd == CMD_INSERT), r->num);
+	return false;
+}
+
+static void apply_rule(struct fw_state *st, struct table_state *ts, const struct rule *r, struct diags *d)
+{
+	struct chain_state *c = NULL;
+	if (r->chain && r->cmd != CMD_DECLARE && r->cmd != CMD_NEW && !(c = chain_for(st, ts, r, d)))
+		return;
+	switch (r->cmd) {
+	case CMD_DECLARE:
+		c = find_chain(ts, r->chain);
+		if (!c)
+			c = new_chain(ts, r->chain, r);
+		else if (c->builtin)
+			c->policy = r->policy;
+		else {
+			c->n = 0; /* declaring an existing user chain flushes it */
+			c->decl = r;
+			c->assumed = false;
+		}
+		break;
+	case CMD_APPEND:
+		chain_insert(c, c->n, r);
+		break;
+	case CMD_INSERT:
+		if (!r->num || position_ok(r, c->n + 1, d))
+			chain_insert(c, r->num ? (size_t)r->num - 1 : 0, r);
+		break;
+	case CMD_REPLACE:
+		if (position_ok(r, c->n, d))
+			c->rules[r->num - 1] = r;
+		break;
+	case CMD_DELETE:
+		if (r->num) {
+			if (position_ok(r, c->n, d))
+				chain_remove(c, (size_t)r->num - 1);
+			break;
+		}
+		for (size_t i = 0; i < c->n; i++) {
+			if (c->rules[i]->spec && !strcmp(c->rules[i]->spec, r->spec)) {
+				chain_remove(c, i);
+				return;
+			}
+		}
+		if (st->exact || !c->assumed)
+			diag_error(d, "delete-missing", r->loc, "-D of a rule that is not in %s: iptables-restore fails on "
+				   "this line and applies nothing of the table", r->chain);
+		break;
+	case CMD_NEW:
+		if (find_chain(ts, r->chain))
+			diag_error(d, "chain-exists", rule_tok_loc(r, r->chain_tok), "chain %s already exists; -N fails "
+				   "(a :%s - [0:0] line creates or flushes it instead)", r->chain, r->chain);
+		else
+			new_chain(ts, r->chain, r);
+		break;
+	case CMD_FLUSH:
+		if (c)
+			c->n = 0;
+		else
+			for (size_t i = 0; i < ts->n; i++)
+				ts->chains[i].n = 0;
+		break;
+	case CMD_DELCHAIN:
+		if (c && c->builtin)
+			diag_error(d, "bad-syntax", rule_tok_loc(r, r->chain_tok), "built-in chain %s cannot be deleted", r->chain);
+		else if (c)
+			drop_chain(ts, (size_t)(c - ts->chains));
+		else
+			for (size_t i = ts->n; i-- > 0;)
+				if (!ts->chains[i].builtin)
+					drop_chain(ts, i);
+		break;
+	case CMD_POLICY:
+		if (!c->builtin)
+			diag_error(d, "bad-syntax", rule_tok_loc(r, r->chain_tok), "only built-in chains have a policy; %s is a user chain", r->chain);
+		else if (r->policy)
+			c->policy = r->policy;
+		break;
+	case CMD_RENAME:
+		if (r->newname) {
+			free(c->name);
+			c->name = xstrdup(r->newname);
+		}
+		break;
+	case CMD_ZERO:
+		break;
+	}
+}
+
+static void check_jumps(struct fw_state *st, struct table_state *ts, const struct ruleset *rs, struct diags *d)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		struct chain_state *c = &ts->chains[i];
+		for (size_t k = 0; k < c->n; k++) {
+			const struct rule *r = c->rules[k];
+			if (r->loc.src != rs->src || !r->target || find_target(r->target) || find_chain(ts, r->target))
+				continue;
+			if (!st->exact && is_docker_chain(r->target)) {
+				struct chain_state *a = new_chain(ts, r->target, NULL);
+				a->assumed = true;
+				c = &ts->chains[i]; /* new_chain may have moved the array */
+				diag_note(d, "relies-on-docker", rule_tok_loc(r, r->target_tok), "jumps to %s, which this file "
+					  "does not declare: it relies on Docker having created it", r->target);
+				continue;
+			}
+			bool ext = isupper((unsigned char)r->target[0]);
+			for (const char *p = r->target; ext && *p; p++)
+				ext = isupper((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_';
+			if (ext && !st->exact)
+				diag_warn(d, "unknown-target", rule_tok_loc(r, r->target_tok), "target %s is neither a chain "
+					  "in this file nor a target dfwgen knows", r->target);
+			else
+				diag_error(d, "undeclared-chain", rule_tok_loc(r, r->target_tok), "jump to %s, a chain that "
+					   "does not exist", r->target);
+		}
+	}
+}
+
+void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, struct diags *d)
+{
+	for (size_t t = 0; t < rs->n; t++) {
+		const struct table *tb = &rs->tables[t];
+		if (table_index(tb->name) < 0)
+			continue;
+		struct table_state *ts = state_table(st, tb->name);
+		if (!noflush) {
+			for (size_t i = ts->n; i-- > 0;) {
+				if (ts->chains[i].builtin) {
+					ts->chains[i].n = 0;
+					ts->chains[i].policy = "ACCEPT";
+				} else {
+					drop_chain(ts, i);
+				}
+			}
+		}
+		for (size_t k = 0; k < tb->n; k++)
+			apply_rule(st, ts, &tb->rules[k], d);
+		check_jumps(st, ts, rs, d);
+	}
+}
+
+void state_free(struct fw_state *st)
+{
+	for (size_t t = 0; t < st->n; t++) {
+		struct table_state *ts = &st->tables[t];
+		for (size_t i = 0; i < ts->n; i++) {
+			free(ts->chains[i].name);
+			free(ts->chains[i].rules);
+		}
+		free(ts->chains);
+		free(ts->name);
+	}
+	free(st->tables);
+	memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,131 @@
+/* Stage 4: parse any iptables-restore file or iptables-save dump into a model,
+ * with a location for every token, and simulate applying it to a known state. */
+#ifndef DFW_RULESET_H
+#define DFW_RULESET_H
+
+#include "addr.h"
+#include "diag.h"
+
+struct token {
+	char *text;
+	int col, len;
+	bool quoted;
+};
+
+enum rule_cmd {
+	CMD_DECLARE, /* ":NAME POLICY [p:b]" */
+	CMD_APPEND, CMD_INSERT, CMD_DELETE, CMD_REPLACE, CMD_NEW, CMD_FLUSH,
+	CMD_DELCHAIN, CMD_ZERO, CMD_POLICY, CMD_RENAME,
+};
+
+struct rule_opt {
+	const char *name; /* canonical long name, e.g. "--dport" */
+	bool neg;
+	int tok;          /* index of the option token */
+	int nargs;
+	int arg;          /* index of the first argument token */
+};
+
+struct match {
+	char *module;     /* "tcp", "conntrack", ...; implicit ones come from -p */
+	int tok;          /* the module name's token, or the -p value's */
+	bool known;
+	struct rule_opt *opts;
+	size_t nopts, cap;
+};
+
+/* One line of a restore file: a chain declaration or a command. */
+struct rule {
+	struct loc loc;
+	enum rule_cmd cmd;
+	struct token *tok;
+	size_t ntok;
+	int chain_tok;      /* -1 when the command names no chain (-F, -X alone) */
+	const char *chain;
+	const char *policy; /* CMD_DECLARE / CMD_POLICY; "-" for user chains */
+	const char *newname;/* CMD_RENAME */
+	long num;           /* -I/-D/-R position; 0: none */
+	int spec_tok;       /* first token of the rule specification */
+
+	/* the rule specification */
+	const char *proto;
+	bool proto_neg;
+	int proto_tok;
+	bool has_src, src_neg, has_dst, dst_neg;
+	struct addr src, dst; /* the first address when a list is given */
+	bool src_list, dst_list;
+	const char *in_if, *out_if;
+	bool in_neg, out_neg;
+	struct match *m;
+	size_t nm, mcap;
+	const char *target;
+	int target_tok;
+	bool is_goto;
+	struct rule_opt *topts;
+	size_t ntopts, tcap;
+	bool opaque; /* holds something the checker cannot model */
+	char *spec;  /* canonical text of the specification, for -D and policies */
+	const struct table *table;
+};
+
+struct table {
+	char *name;
+	struct loc loc;
+	bool committed;
+	struct rule *rules;
+	size_t n, cap;
+};
+
+struct ruleset {
+	const struct source *src;
+	enum family family;   /* from -6 / the addresses seen; FAM_V4 when unknown */
+	struct table *tables;
+	size_t n, cap;
+};
+
+/* Parses a whole file; syntax errors go to d. family: FAM_NONE to detect. */
+struct ruleset *ruleset_parse(const struct source *src, enum family family, struct diags *d);
+void ruleset_free(struct ruleset *rs);
+
+/* ---- option and target lookups for the checker ---- */
+const struct rule_opt *rule_option(const struct rule *r, const char *module, const char *name);
+const char *rule_arg(const struct rule *r, const struct rule_opt *o, int i);
+bool rule_has_module(const struct rule *r, const char *module);
+bool target_is_terminal(const char *target);
+bool chain_is_builtin(const char *table, const char *chain);
+/* The canonical one-line form "-A CHAIN SPEC" (for policies and messages). */
+char *rule_canonical(const struct rule *r);
+/* The location of token i (the whole line when i < 0). */
+struct loc rule_tok_loc(const struct rule *r, int i);
+
+/* ---- the state a file leaves the kernel in ---- */
+struct chain_state {
+	char *name;
+	bool builtin;
+	const char *policy;
+	const struct rule *decl; /* where it was declared; NULL: pre-existing */
+	const struct rule **rules;
+	size_t n, cap;
+	bool assumed;            /* not declared anywhere: we rely on it existing (Docker's) */
+};
+
+struct table_state {
+	char *name;
+	struct chain_state *chains;
+	size_t n, cap;
+};
+
+struct fw_state {
+	struct table_state *tables;
+	size_t n, cap;
+	bool exact; /* the state before the file is known: a -D of a missing rule fails */
+};
+
+/* Applies rs to st as iptables-restore would (noflush: keep what is not named;
+ * full: each table in the file replaces the old one). Problems iptables-restore
+ * would refuse go to d. */
+void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, struct diags *d);
+struct chain_state *state_chain(struct fw_state *st, const char *table, const char *chain);
+void state_free(struct fw_state *st);
+
+#endif

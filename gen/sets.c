@@ -1,0 +1,162 @@
+#include "sets.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Each set is filled under a temporary name and swapped in: rules that reference
+ * the set never see it empty or half-filled, and a set in use is never destroyed. */
+char *sets_render(const struct policy *p)
+{
+	struct strbuf sb = {0};
+	for (size_t i = 0; i < p->nsets; i++) {
+		const struct ipset_def *s = &p->sets[i];
+		for (int f = FAM_V4; f <= FAM_V6; f += 2) {
+			if ((f == FAM_V4 && !p->v4) || (f == FAM_V6 && !p->v6))
+				continue;
+			char name[64], addr[ADDR_STRLEN];
+			policy_set_name(s, (enum family)f, name, sizeof(name));
+			const char *type = s->type == SET_HASH_IP ? "hash:ip" : "hash:net";
+			const char *fam = f == FAM_V4 ? "inet" : "inet6";
+			unsigned long maxelem = policy_set_maxelem(s, (enum family)f);
+			sb_addf(&sb, "# [set %s], IPv%d: %zu entries\n", s->name, f, policy_set_count(s, (enum family)f));
+			sb_addf(&sb, "create %s %s family %s hashsize 1024 maxelem %lu -exist\n", name, type, fam, maxelem);
+			sb_addf(&sb, "create %s.n %s family %s hashsize 1024 maxelem %lu -exist\n", name, type, fam, maxelem);
+			sb_addf(&sb, "flush %s.n\n", name);
+			for (size_t k = 0; k < s->nentries; k++) {
+				if ((int)s->entries[k].family != f)
+					continue;
+				addr_format(&s->entries[k], addr, false);
+				sb_addf(&sb, "add %s.n %s -exist\n", name, addr);
+			}
+			sb_addf(&sb, "swap %s.n %s\n", name, name);
+			sb_addf(&sb, "destroy %s.n\n", name);
+		}
+	}
+	return sb_steal(&sb);
+}
+
+static struct set_info *add_info(struct set_catalog *c, const char *name, enum family f, const char *type,
+				 unsigned long maxelem, struct loc loc)
+{
+	struct set_info si = {.name = xstrdup(name), .family = f, .type = xstrdup(type), .maxelem = maxelem, .loc = loc};
+	VEC_PUSH(c->v, c->n, c->cap, si);
+	return &c->v[c->n - 1];
+}
+
+void sets_from_policy(struct set_catalog *c, const struct policy *p)
+{
+	c->given = true;
+	for (size_t i = 0; i < p->nsets; i++) {
+		const struct ipset_def *s = &p->sets[i];
+		for (int f = FAM_V4; f <= FAM_V6; f += 2) {
+			char name[64];
+			policy_set_name(s, (enum family)f, name, sizeof(name));
+			struct set_info *si = add_info(c, name, (enum family)f, s->type == SET_HASH_IP ? "hash:ip" : "hash:net",
+						       policy_set_maxelem(s, (enum family)f), s->loc);
+			si->count = policy_set_count(s, (enum family)f);
+		}
+	}
+}
+
+const struct set_info *sets_find(const struct set_catalog *c, const char *name)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		if (!strcmp(c->v[i].name, name))
+			return &c->v[i];
+	}
+	return NULL;
+}
+
+static struct set_info *find_mut(struct set_catalog *c, const char *name)
+{
+	return (struct set_info *)sets_find(c, name);
+}
+
+void sets_parse(struct set_catalog *c, const struct source *src, struct diags *d)
+{
+	c->given = true;
+	for (size_t ln = 1; ln <= src->nlines; ln++) {
+		size_t len;
+		const char *line = source_line(src, (int)ln, &len);
+		char *copy = xstrndup(line, len);
+		char *save = NULL;
+		char *cmd = strtok_r(copy, " \t", &save);
+		struct loc loc = loc_line(src, (int)ln);
+		if (!cmd || cmd[0] == '#' || !strcmp(cmd, "COMMIT")) {
+			free(copy);
+			continue;
+		}
+		char *name = strtok_r(NULL, " \t", &save);
+		char *arg = strtok_r(NULL, " \t", &save);
+		if (!strcmp(cmd, "create") || !strcmp(cmd, "-N") || !strcmp(cmd, "n")) {
+			if (!name || !arg) {
+				diag_error(d, "bad-syntax", loc, "create needs a set name and a type");
+			} else if (strlen(name) > 31) {
+				diag_error(d, "bad-name", loc, "set name '%s' is longer than 31 characters", name);
+			} else if (!find_mut(c, name)) {
+				enum family f = FAM_V4;
+				unsigned long maxelem = 65536;
+				for (char *w; (w = strtok_r(NULL, " \t", &save));) {
+					if (!strcmp(w, "family")) {
+						char *v = strtok_r(NULL, " \t", &save);
+						f = v && !strcmp(v, "inet6") ? FAM_V6 : FAM_V4;
+					} else if (!strcmp(w, "maxelem")) {
+						char *v = strtok_r(NULL, " \t", &save);
+						maxelem = v ? strtoul(v, NULL, 10) : maxelem;
+					}
+				}
+				add_info(c, name, f, arg, maxelem, loc);
+			}
+		} else if (!strcmp(cmd, "add") || !strcmp(cmd, "-A") || !strcmp(cmd, "a")) {
+			struct set_info *si = name ? find_mut(c, name) : NULL;
+			struct addr a;
+			const char *why;
+			if (!si) {
+				diag_error(d, "unknown-set", loc, "add to set '%s', which no earlier line creates", name ? name : "");
+			} else if (arg && strncmp(si->type, "hash:ip", 7) == 0 && strchr(arg, '/') &&
+				   addr_parse(arg, &a, &why) && a.prefix < addr_max_prefix(a.family)) {
+				si->has_cidr = true;
+				/* hash:ip adds every address of a network */
+				si->count += a.family == FAM_V4 && a.prefix >= 8 ? (size_t)1 << (32 - a.prefix) : 1;
+			} else {
+				si->count++;
+			}
+		} else if (!strcmp(cmd, "swap") || !strcmp(cmd, "-W") || !strcmp(cmd, "w")) {
+			struct set_info *a = name ? find_mut(c, name) : NULL, *b = arg ? find_mut(c, arg) : NULL;
+			if (a && b) {
+				char *tmp = a->name;
+				a->name = b->name;
+				b->name = tmp;
+			}
+		} else if (!strcmp(cmd, "destroy") || !strcmp(cmd, "-X") || !strcmp(cmd, "x")) {
+			for (size_t i = 0; i < c->n; i++) {
+				if (!name || !strcmp(c->v[i].name, name)) {
+					free(c->v[i].name);
+					free(c->v[i].type);
+					memmove(&c->v[i], &c->v[i + 1], (c->n - i - 1) * sizeof(*c->v));
+					c->n--;
+					i--;
+				}
+			}
+		} else if (!strcmp(cmd, "flush") || !strcmp(cmd, "-F") || !strcmp(cmd, "f")) {
+			struct set_info *si = name ? find_mut(c, name) : NULL;
+			if (si) {
+				si->count = 0;
+				si->has_cidr = false;
+			}
+		}
+		free(copy);
+	}
+}
+
+void sets_free(struct set_catalog *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->v[i].name);
+		free(c->v[i].type);
+	}
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}

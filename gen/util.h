@@ -1,0 +1,44 @@
+/* Allocation helpers that never return NULL, a growable string, growable arrays. */
+#ifndef DFW_UTIL_H
+#define DFW_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Append one element to a (ptr, count, cap) array, growing it geometrically. */
+#define VEC_PUSH(ptr, count, cap, item)                                   \
+	do {                                                              \
+		if ((count) == (cap)) {                                   \
+			(cap) = (cap) ? (cap) * 2 : 8;                    \
+			(ptr) = xrealloc((ptr), (cap) * sizeof(*(ptr)));  \
+		}                                                         \
+		(ptr)[(count)++] = (item);                                \
+	} while (0)
+
+struct strbuf {
+	char *buf;
+	size_t len, cap;
+};
+
+void sb_add(struct strbuf *sb, const char *s);
+void sb_addn(struct strbuf *sb, const char *s, size_t n);
+void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_addc(struct strbuf *sb, char c);
+char *sb_steal(struct strbuf *sb);
+void sb_free(struct strbuf *sb);
+
+/* Split a comma-separated list; items are trimmed, empty items kept as "". */
+size_t split_list(const char *s, char ***out);
+void free_list(char **v, size_t n);
+char *trim(char *s);
+bool str_has_prefix(const char *s, const char *prefix);
+
+#endif
