@@ -126,11 +126,6 @@ static bool catches_everyone(const struct rule *r, unsigned port)
 	return true;
 }
 
-static bool lets_ssh_in(const struct rule *r, unsigned port)
-{
-	return lets_through(r) && sees_new(r) && !(r->in_if && !r->in_neg && !strcmp(r->in_if, "lo")) &&
-	       !r->has_dst && may_match_tcp_port(r, port);
-}
 
 static bool private_net(const struct addr *a)
 {
@@ -144,18 +139,33 @@ static bool private_net(const struct addr *a)
 	return false;
 }
 
+static bool from_bridge(const struct rule *r, const struct check_opts *o)
+{
+	if (!r->in_if || r->in_neg)
+		return false;
+	if (str_has_prefix(r->in_if, "docker") || str_has_prefix(r->in_if, "br-"))
+		return true;
+	for (size_t i = 0; o->bridges && i < o->bridges->n; i++) {
+		if (!strcmp(o->bridges->v[i], r->in_if))
+			return true;
+	}
+	return false;
+}
+
+/* Lets a new SSH connection in from somewhere outside: loopback and the
+ * containers' bridges do not count. */
+static bool lets_ssh_in(const struct rule *r, unsigned port, const struct check_opts *o)
+{
+	return lets_through(r) && sees_new(r) && !(r->in_if && !r->in_neg && !strcmp(r->in_if, "lo")) &&
+	       !from_bridge(r, o) && !r->has_dst && may_match_tcp_port(r, port);
+}
+
 static bool docker_internal(const struct rule *r, const struct check_opts *o)
 {
 	if (!lets_through(r))
 		return false;
-	if (r->in_if && !r->in_neg) {
-		if (str_has_prefix(r->in_if, "docker") || str_has_prefix(r->in_if, "br-"))
-			return true;
-		for (size_t i = 0; o->bridges && i < o->bridges->n; i++) {
-			if (!strcmp(o->bridges->v[i], r->in_if))
-				return true;
-		}
-	}
+	if (from_bridge(r, o))
+		return true;
 	if (r->has_src && !r->src_neg) {
 		if (private_net(&r->src))
 			return true;
@@ -292,7 +302,7 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 			established = r;
 		if (!internal && docker_internal(r, o))
 			internal = r;
-		if (o->ssh_port && !containers && !ssh_ok && lets_ssh_in(r, o->ssh_port))
+		if (o->ssh_port && !containers && !ssh_ok && lets_ssh_in(r, o->ssh_port, o))
 			ssh_ok = r;
 		if (o->ssh_port && !containers && !ssh_ok && !ssh_reported && catches_everyone(r, o->ssh_port)) {
 			diag_error(d, "lockout", r->loc, "this rule drops SSH (tcp/%u) before any rule lets it in: "

@@ -155,6 +155,17 @@ static bool is_blank(const char *s)
 	return !*s;
 }
 
+/* "key = value" or "key: value" (not an IPv6 address such as "abcd::1"). */
+static bool looks_like_assignment(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz_");
+	if (n == 0)
+		return false;
+	s += n;
+	s += strspn(s, " \t");
+	return *s == '=' || (*s == ':' && (s[1] == ' ' || s[1] == '\t'));
+}
+
 static void merge_value(struct msection *s, const struct ini_entry *e, struct diags *d)
 {
 	int k = find_key(s->def, e->key);
@@ -174,6 +185,11 @@ static void merge_value(struct msection *s, const struct ini_entry *e, struct di
 	}
 	const struct key_def *kd = &s->def->keys[k];
 	struct mkey *mk = &s->keys[k];
+	if (e->continuation && looks_like_assignment(e->value)) {
+		diag_error(d, "ini-syntax", e->loc, "this indented line is read as more values for '%s' "
+			   "(libinih joins indented lines to the key above); remove the indentation", e->key);
+		return;
+	}
 	if (kd->kind == SCALAR) {
 		if (e->continuation) {
 			diag_error(d, "ini-syntax", e->loc,
@@ -232,26 +248,32 @@ struct items {
 	size_t nparts;
 };
 
-/* Splits a list value into items, each located at its own column. */
+/* Splits a list value at its commas; each item is located at its own column. */
 static void items_split(const struct mval *v, struct items *out, struct diags *d)
 {
-	out->nparts = split_list(v->text, &out->parts);
-	out->v = xcalloc(out->nparts, sizeof(*out->v));
-	out->n = 0;
-	const char *scan = v->text;
-	for (size_t i = 0; i < out->nparts; i++) {
-		const char *part = out->parts[i];
-		const char *at = part[0] ? strstr(scan, part) : scan;
-		int col = v->loc.col + (at ? (int)(at - v->text) : 0);
-		struct loc loc = loc_span(v->loc.src, v->loc.line, col, (int)strlen(part));
-		if (at)
-			scan = at + strlen(part);
-		if (!part[0]) {
+	memset(out, 0, sizeof(*out));
+	size_t cap = 0, pcap = 0;
+	const char *seg = v->text;
+	for (;;) {
+		const char *comma = strchr(seg, ',');
+		size_t len = comma ? (size_t)(comma - seg) : strlen(seg);
+		size_t lead = 0;
+		while (lead < len && (seg[lead] == ' ' || seg[lead] == '\t'))
+			lead++;
+		while (len > lead && (seg[len - 1] == ' ' || seg[len - 1] == '\t'))
+			len--;
+		char *text = xstrndup(seg + lead, len - lead);
+		VEC_PUSH(out->parts, out->nparts, pcap, text);
+		int col = v->loc.col + (int)(seg + lead - v->text);
+		struct loc loc = loc_span(v->loc.src, v->loc.line, col, (int)(len - lead));
+		if (!text[0])
 			diag_error(d, "empty-item", loc, "empty list item (two commas in a row, or a "
 				   "comma at the start or end)");
-			continue;
-		}
-		out->v[out->n++] = (struct item){.text = part, .loc = loc};
+		else
+			VEC_PUSH(out->v, out->n, cap, ((struct item){.text = text, .loc = loc}));
+		if (!comma)
+			break;
+		seg = comma + 1;
 	}
 }
 
@@ -519,7 +541,7 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 	free(path);
 	if (!src)
 		return;
-	VEC_PUSH(p->list_files, p->nlist_files, p->list_files_cap, src);
+	VEC_PUSH(p->doc->files, p->doc->nfiles, p->doc->filecap, src);
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
 		size_t len;
 		const char *line = source_line(src, (int)ln, &len);
@@ -691,10 +713,11 @@ static struct msection defaults_of(const char *kind)
 	return (struct msection){.name = (char *)kind, .def = find_section_def(kind)};
 }
 
-struct policy *policy_build(const struct ini_doc *doc, struct diags *d)
+struct policy *policy_build(struct ini_doc *doc, struct diags *d)
 {
 	size_t errors_before = d->errors;
 	struct policy *p = xcalloc(1, sizeof(*p));
+	p->doc = doc;
 	struct merged *m = merge(doc, d);
 	p->merged = m;
 	const char *singles[] = {"global", "docker", "host", "containers"};
@@ -873,9 +896,6 @@ void policy_free(struct policy *p)
 		free(up->message);
 	}
 	free(p->policies);
-	for (size_t i = 0; i < p->nlist_files; i++)
-		source_free(p->list_files[i]);
-	free(p->list_files);
 	free_merged(p->merged);
 	free(p);
 }

@@ -94,13 +94,12 @@ struct policy {
 	struct user_policy *policies;
 	size_t npolicies, policies_cap;
 
-	struct source **list_files; /* `file =` lists, kept for diagnostics */
-	size_t nlist_files, list_files_cap;
+	struct ini_doc *doc;        /* owns every config source, `file =` lists included */
 	struct merged *merged;      /* the merged view, for `dfwgen config` */
 };
 
 /* Validates and merges the raw entries. Returns NULL if any error was recorded. */
-struct policy *policy_build(const struct ini_doc *doc, struct diags *d);
+struct policy *policy_build(struct ini_doc *doc, struct diags *d);
 /* `dfwgen config`: every value with the file:line that set it. */
 void policy_print_config(FILE *out, const struct policy *p);
 void policy_free(struct policy *p);

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs dfwgen on Debian 12 with everything its build and test suite need.
+# Run as root from the source tree. Safe to run again: it never overwrites a
+# configuration that already exists, and it touches no firewall rule.
+set -eu
+cd "$(dirname "$0")"
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install.sh: run as root (it installs packages and /usr/local/sbin/dfwgen)" >&2
+	exit 1
+fi
+
+# build: compiler, pkg-config, libinih, libpcre2
+# run:   iptables, ipset
+# tests: bats and its libraries, iproute2 (network namespaces), socat (probes), jq, kmod
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential pkg-config libinih-dev libpcre2-dev \
+	iptables ipset \
+	bats bats-support bats-assert bats-file iproute2 socat jq kmod procps >/dev/null
+
+make
+make install PREFIX=/usr/local
+
+# The shipped default configuration, only where none exists yet.
+if [ ! -e /etc/dfwgen/dfwgen.ini ] && [ ! -e /etc/dfwgen/rules.d ]; then
+	install -d /etc/dfwgen/rules.d
+	install -m 0644 rules.d/*.ini /etc/dfwgen/rules.d/
+	echo "install.sh: installed the default configuration in /etc/dfwgen/rules.d"
+fi
+
+# Prove the installed binary does its main job on the installed configuration.
+# --live none: an installer reads no firewall state.
+/usr/local/sbin/dfwgen --live none >/dev/null
+echo "install.sh: dfwgen $(/usr/local/sbin/dfwgen --version | cut -d' ' -f2) is installed; run 'dfwgen' to print the ruleset"

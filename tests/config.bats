@@ -1,0 +1,491 @@
+#!/usr/bin/env bats
+# The configuration contract: every key, the merge rules, every error path.
+
+setup() { load test_helper; }
+
+# ---- [global] ----
+
+@test "family = ipv4 generates IPv4 and refuses to generate IPv6" {
+	c=$(cfg c.ini <<<$'[global]\nfamily = ipv4\n[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	assert_output --partial '-I INPUT 1 -j FILTERS'
+	run -2 --separate-stderr dfwc "$c" -6
+	assert_equal "$output" ""
+	assert_equal "$stderr" "dfwgen: error: [global] family leaves IPv6 out: nothing to generate [family-off]"
+}
+
+@test "family = ipv4 warns about IPv6 entries it leaves out" {
+	c=$(cfg c.ini <<<$'[global]\nfamily = ipv4\n[set t]\nentries = 192.0.2.1, 2001:db8::1\n[host]\ntcp = 22\nallow = t')
+	run -0 --separate-stderr dfwc "$c" ipsets
+	assert_line 'add dfw-t-4.n 192.0.2.1 -exist'
+	refute_output --partial 'dfw-t-6'
+	[[ "$stderr" == *"c.ini:4:22: warning: this IPv6 address is ignored: [global] family leaves IPv6 out [family-ignored]"* ]]
+}
+
+@test "action = reject uses the right reject type per family" {
+	c=$(cfg c.ini <<<$'[global]\naction = reject\n[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	assert_line '-A FILTERS -m comment --comment "dfwgen: [global] action" -j REJECT --reject-with icmp-port-unreachable'
+	run -0 dfwc "$c" -6
+	assert_line '-A FILTERS -m comment --comment "dfwgen: [global] action" -j REJECT --reject-with icmp6-port-unreachable'
+}
+
+@test "an unknown action is rejected with the choices" {
+	c=$(cfg c.ini <<<$'[global]\naction = deny\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	assert_equal "$output" ""
+	[[ "$stderr" == *"c.ini:2:10: error: expected drop | reject, got 'deny' [bad-value]"* ]]
+}
+
+@test "log = yes adds a rate-limited LOG with the prefix and limit just before the action" {
+	c=$(cfg c.ini <<<$'[global]\nlog = yes\nlog_prefix = "fw-drop: "\nlog_limit = 10/second\n[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	assert_line '-A FILTERS -m limit --limit 10/second -m comment --comment "dfwgen: [global] log" -j LOG --log-prefix "fw-drop: "'
+	assert_line '-A DOCKER-USER -m limit --limit 10/second -m comment --comment "dfwgen: [global] log" -j LOG --log-prefix "fw-drop: "'
+	# LOG is the rule right before the final action
+	run -0 bash -c "\"$DFWGEN\" -t \"$TEMPLATES\" -c \"$c\" -d \"$BATS_TEST_TMPDIR\" --live none | grep -A1 -- '-A FILTERS.*-j LOG' | tail -1"
+	assert_output --partial '"dfwgen: [global] action" -j DROP'
+}
+
+@test "log = no (the default) writes no LOG rule" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	refute_output --partial '-j LOG'
+}
+
+@test "a log_prefix longer than 29 characters is refused" {
+	c=$(cfg c.ini <<<$'[global]\nlog_prefix = "this prefix is far too long for LOG"\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:14: error: log_prefix is 35 characters long; at most 29 [bad-value]"* ]]
+}
+
+@test "a log_prefix with a quote cannot smuggle options" {
+	c=$(cfg c.ini <<<$'[global]\nlog_prefix = x" -j ACCEPT "\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	assert_equal "$output" ""
+	[[ "$stderr" == *"error: log_prefix must not contain quotes, backslashes or control characters [bad-value]"* ]]
+}
+
+@test "a log_limit that is not a rate is refused" {
+	c=$(cfg c.ini <<<$'[global]\nlog_limit = often\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:13: error: log_limit 'often' is not a rate such as 5/minute (units: second, minute, hour, day) [bad-value]"* ]]
+}
+
+@test "ssh_port that no rule lets in is a lockout: exit 1, nothing printed" {
+	c=$(cfg c.ini <<<$'[global]\nssh_port = 2222\n[host]\ntcp = 22')
+	run -1 --separate-stderr dfwc "$c"
+	assert_equal "$output" ""
+	[[ "$stderr" == *"error: this rule drops SSH (tcp/2222) before any rule lets it in: applying it would lock you out [lockout]"* ]]
+	[[ "$stderr" == *"templates/host.rules:"*"note: the rule above comes from this template line [lockout]"* ]]
+}
+
+@test "ssh_port is satisfied by a trusted set that may reach every port" {
+	c=$(cfg c.ini <<<$'[global]\nssh_port = 2222\n[set admins]\nentries = 192.0.2.9\n[host]\nallow = admins')
+	run -0 dfwc "$c"
+}
+
+@test "ssh_port = 0 turns the anti-lockout check off" {
+	c=$(cfg c.ini <<<$'[global]\nssh_port = 0\n[host]\ntcp = 80')
+	run -0 dfwc "$c"
+}
+
+# ---- [docker] ----
+
+@test "bridges and subnets become Docker-internal RETURNs, per family" {
+	c=$(cfg c.ini <<<$'[docker]\nbridges = docker0, br-+\nsubnets = 10.10.0.0/16, fd00:dead:beef::/64\n[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	assert_line '-A DOCKER-USER -i docker0 -m comment --comment "dfwgen: [docker] bridges" -j RETURN'
+	assert_line '-A DOCKER-USER -i br-+ -m comment --comment "dfwgen: [docker] bridges" -j RETURN'
+	assert_line '-A DOCKER-USER -s 10.10.0.0/16 -m comment --comment "dfwgen: [docker] subnets" -j RETURN'
+	refute_output --partial 'docker_gwbridge'
+	run -0 dfwc "$c" -6
+	assert_line '-A DOCKER-USER -s fd00:dead:beef::/64 -m comment --comment "dfwgen: [docker] subnets" -j RETURN'
+	refute_output --partial '10.10.0.0'
+}
+
+@test "an interface name that could carry options is refused" {
+	c=$(cfg c.ini <<<$'[docker]\nbridges = eth0 -j ACCEPT\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:11: error: 'eth0 -j ACCEPT' is not an interface name"* ]]
+}
+
+@test "an interface name over 15 characters is refused" {
+	c=$(cfg c.ini <<<$'[docker]\nexternal = averyveryverylongname\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"'averyveryverylongname' is not an interface name (1 to 15 letters"* ]]
+}
+
+@test "external limits the final action to those interfaces and returns the rest" {
+	c=$(cfg c.ini <<<$'[docker]\nexternal = eth0, eth1\n[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	assert_line '-A FILTERS -i eth0 -m comment --comment "dfwgen: [global] action" -j DROP'
+	assert_line '-A FILTERS -i eth1 -m comment --comment "dfwgen: [global] action" -j DROP'
+	assert_line '-A FILTERS -m comment --comment "dfwgen: [docker] external" -j RETURN'
+	assert_line '-A DOCKER-USER -i eth0 -m comment --comment "dfwgen: [global] action" -j DROP'
+	assert_line '-A DOCKER-USER -m comment --comment "dfwgen: [docker] external" -j RETURN'
+}
+
+@test "swarm = yes opens the cluster ports to the peers only, ipsec VXLAN first" {
+	c=$(cfg c.ini <<<$'[docker]\nswarm = yes\nswarm_peers = 192.0.2.10, 192.0.2.11\n[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	assert_line --index 4 '-A FILTERS -p udp -m policy --dir in --pol ipsec -m udp --dport 4789 -s 192.0.2.10/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j RETURN'
+	assert_line '-A FILTERS -p tcp -m tcp --dport 2377 -s 192.0.2.11/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
+	assert_line '-A FILTERS -p udp -m udp --dport 7946 -s 192.0.2.10/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
+	assert_line '-A FILTERS -p esp -s 192.0.2.11/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
+}
+
+@test "swarm = yes without peers is an error" {
+	c=$(cfg c.ini <<<$'[docker]\nswarm = yes\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:9: error: swarm = yes needs swarm_peers (the other nodes' addresses or a set of them) [swarm-without-peers]"* ]]
+}
+
+@test "swarm = no (the default) writes no cluster rule even with peers listed" {
+	c=$(cfg c.ini <<<$'[docker]\nswarm_peers = 192.0.2.10\n[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	refute_output --partial '4789'
+}
+
+# ---- [set NAME] ----
+
+@test "a set becomes one ipset per family, filled under a temporary name and swapped in" {
+	c=$(cfg c.ini <<<$'[set trusted]\nentries = 198.51.100.0/24, 192.0.2.7, 2001:db8::/48\n[host]\ntcp = 22\nallow = trusted')
+	run -0 dfwc "$c" ipsets
+	assert_output "# [set trusted], IPv4: 2 entries
+create dfw-trusted-4 hash:net family inet hashsize 1024 maxelem 65536 -exist
+create dfw-trusted-4.n hash:net family inet hashsize 1024 maxelem 65536 -exist
+flush dfw-trusted-4.n
+add dfw-trusted-4.n 192.0.2.7 -exist
+add dfw-trusted-4.n 198.51.100.0/24 -exist
+swap dfw-trusted-4.n dfw-trusted-4
+destroy dfw-trusted-4.n
+# [set trusted], IPv6: 1 entries
+create dfw-trusted-6 hash:net family inet6 hashsize 1024 maxelem 65536 -exist
+create dfw-trusted-6.n hash:net family inet6 hashsize 1024 maxelem 65536 -exist
+flush dfw-trusted-6.n
+add dfw-trusted-6.n 2001:db8::/48 -exist
+swap dfw-trusted-6.n dfw-trusted-6
+destroy dfw-trusted-6.n"
+}
+
+@test "type = hash:ip takes hosts and refuses networks" {
+	c=$(cfg c.ini <<<$'[set t]\ntype = hash:ip\nentries = 192.0.2.7, 192.0.2.0/24\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c" ipsets
+	[[ "$stderr" == *"c.ini:3:22: error: '192.0.2.0/24' is a network, but [set t] is hash:ip, which would add every address in it one by one; use type = hash:net [bad-address]"* ]]
+}
+
+@test "file = reads a list relative to the file naming it, with comments" {
+	mkdir -p "$BATS_TEST_TMPDIR/conf/lists"
+	printf '# office\n203.0.113.0/28   # main office\n\n2001:db8:1::/48\n' >"$BATS_TEST_TMPDIR/conf/lists/office.list"
+	c=$(cfg conf/c.ini <<<$'[set office]\nfile = lists/office.list\n[host]\ntcp = 22\nallow = office')
+	run -0 dfwc "$c" ipsets
+	assert_line 'add dfw-office-4.n 203.0.113.0/28 -exist'
+	assert_line 'add dfw-office-6.n 2001:db8:1::/48 -exist'
+}
+
+@test "a bad address in a list file is located in that file" {
+	printf '192.0.2.1\n192.0.2.300\n' >"$BATS_TEST_TMPDIR/bad.list"
+	c=$(cfg c.ini <<<$'[set t]\nfile = bad.list\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"bad.list:2:1: error: '192.0.2.300': not an IPv4 or IPv6 address [bad-address]"* ]]
+}
+
+@test "a missing list file is an error at the key naming it" {
+	c=$(cfg c.ini <<<$'[set t]\nfile = nowhere.list\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:8: error: cannot read '$BATS_TEST_TMPDIR/nowhere.list': No such file or directory [unreadable]"* ]]
+}
+
+@test "maxelem is used as given and must hold the entries" {
+	c=$(cfg c.ini <<<$'[set t]\nmaxelem = 1000\nentries = 192.0.2.1\n[host]\ntcp = 22')
+	run -0 dfwc "$c" ipsets
+	assert_line 'create dfw-t-4 hash:net family inet hashsize 1024 maxelem 1000 -exist'
+	c=$(cfg d.ini <<<$'[set t]\nmaxelem = 1\nentries = 192.0.2.1, 192.0.2.2\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c" ipsets
+	[[ "$stderr" == *"d.ini:2:11: error: [set t] has 2 IPv4 entries but maxelem is 1 [set-too-small]"* ]]
+}
+
+@test "a set name that would not fit ipset's 31 characters is refused" {
+	c=$(cfg c.ini <<<$'[set abcdefghijklmnopqrstuvwxyz]\nentries = 192.0.2.1\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:1:1: error: name 'abcdefghijklmnopqrstuvwxyz' must start with a letter and hold only letters, digits, '_' and '-', at most 23 characters [bad-name]"* ]]
+}
+
+@test "a set name with spaces or quotes is refused" {
+	c=$(cfg c.ini <<<$'[set my "set"]\nentries = 192.0.2.1\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"error: name 'my \"set\"' must start with a letter"* ]]
+}
+
+# ---- [host] and [containers] ----
+
+@test "host allow, tcp and udp become ACCEPTs in FILTERS, in order" {
+	c=$(cfg c.ini <<<$'[set t]\nentries = 192.0.2.0/24\n[host]\nallow = t, 198.51.100.9\ntcp = 22, 8000-8010\nudp = 53')
+	run -0 dfwc "$c"
+	assert_line '-A FILTERS -p tcp -m tcp --dport 8000:8010 -m comment --comment "dfwgen: [host] tcp" -j ACCEPT'
+	assert_line '-A FILTERS -p udp -m udp --dport 53 -m comment --comment "dfwgen: [host] udp" -j ACCEPT'
+	assert_line '-A FILTERS -m set --match-set dfw-t-4 src -m comment --comment "dfwgen: [host] allow" -j ACCEPT'
+	assert_line '-A FILTERS -s 198.51.100.9/32 -m comment --comment "dfwgen: [host] allow" -j ACCEPT'
+}
+
+@test "icmp = no drops the ICMP rule but IPv6 keeps neighbour discovery" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\nicmp = no')
+	run -0 dfwc "$c"
+	refute_output --partial '-p icmp'
+	run -0 dfwc "$c" -6
+	refute_output --partial '[host] icmp'
+	for type in 2 133 134 135 136 137; do
+		assert_line "-A FILTERS -p ipv6-icmp -m icmp6 --icmpv6-type $type -m comment --comment \"dfwgen: icmpv6 essentials\" -j ACCEPT"
+	done
+}
+
+@test "from_containers = no drops the bridge ACCEPTs from FILTERS" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\nfrom_containers = no')
+	run -0 dfwc "$c"
+	refute_output --partial '[host] from_containers'
+}
+
+@test "containers tcp/udp match the PUBLISHED port with conntrack, never --dport" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\n[containers]\ntcp = 8081\nudp = 5000-5010')
+	run -0 dfwc "$c"
+	assert_line '-A DOCKER-USER -p tcp -m conntrack --ctorigdstport 8081 --ctdir ORIGINAL -m comment --comment "dfwgen: [containers] tcp" -j RETURN'
+	assert_line '-A DOCKER-USER -p udp -m conntrack --ctorigdstport 5000:5010 --ctdir ORIGINAL -m comment --comment "dfwgen: [containers] udp" -j RETURN'
+	run -1 grep -e '-A DOCKER-USER.*--dport' <<<"$output"
+}
+
+# ---- [port NAME] ----
+
+@test "a [port] allowlist for containers matches the published port and each source" {
+	c=$(cfg c.ini <<<$'[set office]\nentries = 203.0.113.0/28\n[host]\ntcp = 22\n[port web]\nport = 8081\nallow = office, 198.51.100.7')
+	run -0 dfwc "$c"
+	assert_line '-A DOCKER-USER -p tcp -m conntrack --ctorigdstport 8081 --ctdir ORIGINAL -m set --match-set dfw-office-4 src -m comment --comment "dfwgen: [port web]" -j RETURN'
+	assert_line '-A DOCKER-USER -p tcp -m conntrack --ctorigdstport 8081 --ctdir ORIGINAL -s 198.51.100.7/32 -m comment --comment "dfwgen: [port web]" -j RETURN'
+}
+
+@test "a [port] allowlist for the host uses --dport in FILTERS" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\n[port dns]\nscope = host\nproto = udp\nport = 53\nallow = 192.0.2.0/24')
+	run -0 dfwc "$c"
+	assert_line '-A FILTERS -p udp -m udp --dport 53 -s 192.0.2.0/24 -m comment --comment "dfwgen: [port dns]" -j ACCEPT'
+	refute_output --partial 'DOCKER-USER -p udp'
+}
+
+@test "a [port] section needs port and allow" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\n[port web]\nscope = host')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:3:1: error: [port web] needs 'port =' [missing-key]"* ]]
+	[[ "$stderr" == *"c.ini:3:1: error: [port web] needs 'allow =' [missing-key]"* ]]
+}
+
+@test "a [port] with a bad scope or proto is refused" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\n[port web]\nscope = everywhere\nproto = icmp\nport = 80\nallow = 192.0.2.1')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:4:9: error: expected host | containers, got 'everywhere' [bad-value]"* ]]
+	[[ "$stderr" == *"c.ini:5:9: error: expected tcp | udp, got 'icmp' [bad-value]"* ]]
+}
+
+# ---- merging ----
+
+@test "fragments are read in byte order after the main file; lists accumulate" {
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	printf '[host]\ntcp = 80\n' >"$BATS_TEST_TMPDIR/d/20-web.ini"
+	printf '[host]\ntcp = 443\n' >"$BATS_TEST_TMPDIR/d/10-tls.ini"
+	printf '[host]\ntcp = 9999\n' >"$BATS_TEST_TMPDIR/d/30-ignored.conf"
+	printf '[host]\ntcp = 9998\n' >"$BATS_TEST_TMPDIR/d/.hidden.ini"
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22')
+	run -0 dfw -c "$c" -d "$BATS_TEST_TMPDIR/d" --live none
+	run -0 bash -c "grep -o -- '--dport [0-9]*' <<<\"\$0\"" "$output"
+	assert_output $'--dport 22\n--dport 443\n--dport 80'
+}
+
+@test "an empty value resets a list, later values add again" {
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	printf '[host]\ntcp =\ntcp = 2222\n' >"$BATS_TEST_TMPDIR/d/50-reset.ini"
+	c=$(cfg c.ini <<<$'[global]\nssh_port = 2222\n[host]\ntcp = 22, 80')
+	run -0 dfw -c "$c" -d "$BATS_TEST_TMPDIR/d" --live none
+	assert_output --partial '--dport 2222'
+	refute_output --partial '--dport 80 '
+	refute_output --partial '--dport 22 '
+}
+
+@test "for scalars the last file wins" {
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	printf '[global]\naction = reject\n' >"$BATS_TEST_TMPDIR/d/90-local.ini"
+	c=$(cfg c.ini <<<$'[global]\naction = drop\n[host]\ntcp = 22')
+	run -0 dfw -c "$c" -d "$BATS_TEST_TMPDIR/d" --live none
+	assert_output --partial '-j REJECT'
+}
+
+@test "a scalar set twice in one file with different values reports both places" {
+	c=$(cfg c.ini <<<$'[global]\naction = drop\n[host]\ntcp = 22\n[global]\naction = reject')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:6:10: error: 'action' in [global] is set twice in this file with different values (first at line 2) [duplicate-key]"* ]]
+	[[ "$stderr" == *"c.ini:2:10: note: 'action' first set here [duplicate-key]"* ]]
+}
+
+@test "the same item from two fragments is written once" {
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	printf '[host]\ntcp = 22\n' >"$BATS_TEST_TMPDIR/d/a.ini"
+	printf '[host]\ntcp = 22\n' >"$BATS_TEST_TMPDIR/d/b.ini"
+	run -0 dfw -d "$BATS_TEST_TMPDIR/d" -c /dev/null --live none
+	run -0 grep -c -- '--dport 22 ' <<<"$output"
+	assert_output 1
+}
+
+@test "config prints the merged view with the file:line of every value" {
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	printf '[host]\ntcp = 443\n' >"$BATS_TEST_TMPDIR/d/10-tls.ini"
+	c=$(cfg c.ini <<<$'[global]\naction = reject\n[host]\ntcp = 22')
+	run -0 dfw config -c "$c" -d "$BATS_TEST_TMPDIR/d"
+	assert_line "action = reject   ; $c:2"
+	assert_line "tcp = 22   ; $c:4"
+	assert_line "tcp = 443   ; $BATS_TEST_TMPDIR/d/10-tls.ini:2"
+	assert_line "family = both   ; default"
+}
+
+# ---- errors ----
+
+@test "an unknown key is an error with the keys the section knows" {
+	c=$(cfg c.ini <<<$'[host]\ntpc = 22')
+	run -2 --separate-stderr dfwc "$c"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "$c:2:1: error: unknown key 'tpc' in [host] (known: allow, tcp, udp, icmp, from_containers) [unknown-key]
+  tpc = 22
+  ^~~"
+}
+
+@test "an unknown section is an error" {
+	c=$(cfg c.ini <<<$'[hosts]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:1:1: error: unknown section [hosts]; known: [global] [docker] [set NAME] [host] [containers] [port NAME] [policy NAME] [unknown-section]"* ]]
+}
+
+@test "bad addresses are each reported at their column" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\nallow = 300.1.1.1, 10.0.0.1/33, 10.0.0.1/8, ::ffff:1.2.3.4')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:3:9: error: '300.1.1.1': not an IPv4 or IPv6 address [bad-address]"* ]]
+	[[ "$stderr" == *"c.ini:3:20: error: '10.0.0.1/33': the prefix length must be 0 to 32 [bad-address]"* ]]
+	[[ "$stderr" == *"c.ini:3:33: error: '10.0.0.1/8': host bits are set after the prefix length (did you mean the network address?) [bad-address]"* ]]
+	[[ "$stderr" == *"c.ini:3:45: error: '::ffff:1.2.3.4': an IPv4-mapped IPv6 address never matches in ip6tables; write the IPv4 address [bad-address]"* ]]
+}
+
+@test "bad ports are each reported" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22, 0, 65536, 22-10, http, -1')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:11: error: '0': a port must be 1 to 65535 [bad-port]"* ]]
+	[[ "$stderr" == *"c.ini:2:14: error: '65536': a port must be 1 to 65535 [bad-port]"* ]]
+	[[ "$stderr" == *"c.ini:2:21: error: '22-10': the range's first port is above its last [bad-port]"* ]]
+	[[ "$stderr" == *"c.ini:2:28: error: 'http': a port is a number from 1 to 65535, or a range LOW-HIGH [bad-port]"* ]]
+	[[ "$stderr" == *"c.ini:2:34: error: '-1': a port is a number from 1 to 65535, or a range LOW-HIGH [bad-port]"* ]]
+}
+
+@test "a port that tries to carry iptables options is refused" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22 -j ACCEPT')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:7: error: '22 -j ACCEPT': a port is a number from 1 to 65535, or a range LOW-HIGH [bad-port]"* ]]
+}
+
+@test "an allow list naming a set nobody defined is an error" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\nallow = office')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:3:9: error: no [set office] is defined (an allow list names sets or addresses) [unknown-set]"* ]]
+}
+
+@test "empty list items are refused" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22,,80')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:10: error: empty list item (two commas in a row, or a comma at the start or end) [empty-item]"* ]]
+}
+
+@test "a missing main file is an error and nothing is printed" {
+	run -2 --separate-stderr dfw -c "$BATS_TEST_TMPDIR/nope.ini" -d "$BATS_TEST_TMPDIR" --live none
+	assert_equal "$output" ""
+	assert_equal "$stderr" "dfwgen: error: cannot read '$BATS_TEST_TMPDIR/nope.ini': No such file or directory [unreadable]"
+}
+
+@test "a directory named as the config is an error" {
+	run -2 --separate-stderr dfw -c "$BATS_TEST_TMPDIR" -d "$BATS_TEST_TMPDIR" --live none
+	assert_equal "$stderr" "dfwgen: error: cannot read '$BATS_TEST_TMPDIR': it is a directory [unreadable]"
+}
+
+@test "a dangling symlink in rules.d is an error, not skipped" {
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	ln -s "$BATS_TEST_TMPDIR/gone.ini" "$BATS_TEST_TMPDIR/d/50-gone.ini"
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22')
+	run -2 --separate-stderr dfw -c "$c" -d "$BATS_TEST_TMPDIR/d" --live none
+	[[ "$stderr" == *"cannot read '$BATS_TEST_TMPDIR/d/50-gone.ini': No such file or directory [unreadable]"* ]]
+}
+
+@test "a missing drop-in directory named with -d is an error" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22')
+	run -2 --separate-stderr dfw -c "$c" -d "$BATS_TEST_TMPDIR/none" --live none
+	assert_equal "$stderr" "dfwgen: error: cannot read directory '$BATS_TEST_TMPDIR/none': No such file or directory [unreadable]"
+}
+
+@test "a line libinih would truncate is refused, not cut" {
+	long=$(printf '192.0.2.%d, ' $(seq 1 40))
+	c=$(cfg c.ini <<<"[set t]
+entries = ${long%, }
+[host]
+tcp = 22")
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:199: error: line is $((${#long} + 8)) characters long; at most 198 fit (libinih would cut it silently). Split a list over several lines: list keys accumulate [line-too-long]"* ]]
+}
+
+@test "a line of exactly 198 characters is read whole" {
+	entries="192.0.2.1"
+	for i in $(seq 2 60); do
+		candidate="$entries, 192.0.2.$i"
+		[ $((${#candidate} + 10)) -le 198 ] || break
+		entries=$candidate
+	done
+	line="entries = $entries"
+	while [ ${#line} -lt 198 ]; do line="$line "; done
+	c=$(cfg c.ini <<<"[set t]
+$line
+[host]
+tcp = 22")
+	run -0 dfwc "$c" ipsets
+	assert_line "add dfw-t-4.n 192.0.2.$((i - 1)) -exist"
+}
+
+@test "a key with no '=' is an error" {
+	c=$(cfg c.ini <<<$'[host]\ntcp')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:1: error: expected 'key = value', a [section] header or a comment [ini-syntax]"* ]]
+}
+
+@test "an indented key is not silently taken as more values of the key above" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\n  udp = 53')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:3:3: error: this indented line is read as more values for 'tcp' (libinih joins indented lines to the key above); remove the indentation [ini-syntax]"* ]]
+}
+
+@test "NUL bytes and invalid UTF-8 are refused" {
+	printf '[host]\ntcp = 22\x00\n' >"$BATS_TEST_TMPDIR/nul.ini"
+	run -2 --separate-stderr dfwc "$BATS_TEST_TMPDIR/nul.ini"
+	[[ "$stderr" == *"nul.ini:2: error: line contains a NUL byte [ini-encoding]"* ]]
+	printf '[host]\ntcp = 22\n; caf\xe9\n' >"$BATS_TEST_TMPDIR/latin1.ini"
+	run -2 --separate-stderr dfwc "$BATS_TEST_TMPDIR/latin1.ini"
+	[[ "$stderr" == *"latin1.ini:3: error: line is not valid UTF-8 [ini-encoding]"* ]]
+}
+
+@test "CRLF line endings are read like LF" {
+	printf '[host]\r\ntcp = 22, 80\r\n' >"$BATS_TEST_TMPDIR/crlf.ini"
+	run -0 dfwc "$BATS_TEST_TMPDIR/crlf.ini"
+	assert_output --partial '--dport 80 '
+}
+
+@test "an empty config with no fragments fails the anti-lockout check" {
+	: >"$BATS_TEST_TMPDIR/empty.ini"
+	run -1 --separate-stderr dfwc "$BATS_TEST_TMPDIR/empty.ini"
+	assert_equal "$output" ""
+	[[ "$stderr" == *"[lockout]"* ]]
+}
+
+@test "the shipped default configuration generates for both families" {
+	run -0 dfw -c /dev/null -d "$ROOT/rules.d" --live none
+	assert_line '-A FILTERS -p tcp -m tcp --dport 22 -m comment --comment "dfwgen: [host] tcp" -j ACCEPT'
+	run -0 dfw -c /dev/null -d "$ROOT/rules.d" --live none -6
+	run -0 dfw -c /dev/null -d "$ROOT/rules.d" ipsets
+}
