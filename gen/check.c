@@ -189,7 +189,6 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 	for (size_t t = 0; t < rs->n; t++) {
 		const struct table *tb = &rs->tables[t];
 		bool filter = !strcmp(tb->name, "filter");
-		const struct rule *input_jump = NULL;
 		for (size_t k = 0; k < tb->n; k++) {
 			const struct rule *r = &tb->rules[k];
 			struct loc at = rule_tok_loc(r, r->chain_tok >= 0 ? r->chain_tok : 0);
@@ -220,16 +219,11 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 			}
 			if (!filter || !chain || !r->target)
 				continue;
-			if (!strcmp(chain, "INPUT") && !strcmp(r->target, o->host_chain) &&
-			    (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT)) {
-				if (input_jump)
-					diag_error(d, "duplicate-jump", rule_tok_loc(r, 0), "a second jump from INPUT to %s (first "
-						   "at line %d): the chain would run twice", o->host_chain, input_jump->loc.line);
-				else if (o->noflush && (r->cmd == CMD_APPEND || r->num > 1))
-					diag_error(d, "jump-not-first", rule_tok_loc(r, 0), "the jump to %s must be INPUT's first "
-						   "rule (-I INPUT 1 -j %s); later, earlier rules bypass it", o->host_chain, o->host_chain);
-				input_jump = r;
-			}
+			/* duplicates are the state's business; an append is wrong even alone */
+			if (o->noflush && !strcmp(chain, "INPUT") && !strcmp(r->target, o->host_chain) &&
+			    (r->cmd == CMD_APPEND || (r->cmd == CMD_INSERT && r->num > 1)))
+				diag_error(d, "jump-not-first", rule_tok_loc(r, 0), "the jump to %s must be INPUT's first "
+					   "rule (-I INPUT 1 -j %s); below other rules, they bypass it", o->host_chain, o->host_chain);
 			const struct rule_opt *dport = rule_option(r, NULL, "--dport");
 			if (!dport)
 				dport = rule_option(r, "multiport", "--dports");

@@ -982,7 +982,8 @@ static struct table_state *state_table(struct fw_state *st, const char *name)
 	struct table_state ts = {.name = xstrdup(name)};
 	int t = table_index(name);
 	for (int i = 1; t >= 0 && i < 6 && builtin_chains[t][i]; i++) {
-		struct chain_state c = {.name = xstrdup(builtin_chains[t][i]), .builtin = true, .policy = "ACCEPT"};
+		struct chain_state c = {.name = xstrdup(builtin_chains[t][i]), .builtin = true, .policy = "ACCEPT",
+					.known = st->exact};
 		VEC_PUSH(ts.chains, ts.n, ts.cap, c);
 	}
 	VEC_PUSH(st->tables, st->n, st->cap, ts);
@@ -1009,7 +1010,7 @@ struct chain_state *state_chain(struct fw_state *st, const char *table, const ch
 
 static struct chain_state *new_chain(struct table_state *ts, const char *name, const struct rule *decl)
 {
-	struct chain_state c = {.name = xstrdup(name), .policy = "-", .decl = decl};
+	struct chain_state c = {.name = xstrdup(name), .policy = "-", .decl = decl, .known = decl != NULL};
 	VEC_PUSH(ts->chains, ts->n, ts->cap, c);
 	return &ts->chains[ts->n - 1];
 }
@@ -1086,6 +1087,7 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 			c->n = 0; /* declaring an existing user chain flushes it */
 			c->decl = r;
 			c->assumed = false;
+			c->known = true;
 		}
 		break;
 	case CMD_APPEND:
@@ -1111,7 +1113,7 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 				return;
 			}
 		}
-		if (st->exact || !c->assumed)
+		if (st->exact || c->known)
 			diag_error(d, "delete-missing", r->loc, "-D of a rule that is not in %s: iptables-restore fails on "
 				   "this line and applies nothing of the table", r->chain);
 		break;
@@ -1123,11 +1125,12 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 			new_chain(ts, r->chain, r);
 		break;
 	case CMD_FLUSH:
-		if (c)
-			c->n = 0;
-		else
-			for (size_t i = 0; i < ts->n; i++)
+		for (size_t i = 0; i < ts->n; i++) {
+			if (!c || &ts->chains[i] == c) {
 				ts->chains[i].n = 0;
+				ts->chains[i].known = true;
+			}
+		}
 		break;
 	case CMD_DELCHAIN:
 		if (c && c->builtin)
@@ -1197,6 +1200,7 @@ void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, st
 				if (ts->chains[i].builtin) {
 					ts->chains[i].n = 0;
 					ts->chains[i].policy = "ACCEPT";
+					ts->chains[i].known = true;
 				} else {
 					drop_chain(ts, i);
 				}

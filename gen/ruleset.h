@@ -107,6 +107,7 @@ struct chain_state {
 	const struct rule **rules;
 	size_t n, cap;
 	bool assumed;            /* not declared anywhere: we rely on it existing (Docker's) */
+	bool known;              /* every rule it holds is known (exact state, or flushed here) */
 };
 
 struct table_state {

@@ -37,18 +37,12 @@ ns_add() {
 	ip -n "$ns" link set lo up
 }
 
-# in_ns SUFFIX COMMAND...: runs COMMAND inside the test namespace, guarded.
+# in_ns SUFFIX COMMAND...: runs COMMAND inside the test namespace, through the guard.
 in_ns() {
 	local ns
 	ns=$(ns_name "$1")
 	shift
-	ip netns exec "$ns" bash -c '
-		here=$(ip netns identify $$)
-		case "$here" in
-		dfwt-*) ;;
-		*) echo "in_ns: refusing to run outside a test namespace: $*" >&2; exit 99 ;;
-		esac
-		exec "$@"' in_ns "$@"
+	ip netns exec "$ns" "$BATS_TEST_DIRNAME/ns-guard" "$@"
 }
 
 # Kills what the test started (by PID) and deletes its namespaces, also after a failure.
