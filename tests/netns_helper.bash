@@ -26,14 +26,18 @@ require_netns() {
 	fi
 }
 
-# ns_name SUFFIX: a name unique to this test process.
-ns_name() { printf 'dfwt-%s-%s' "$$" "$1"; }
+# Where the namespaces and PIDs to clean up are listed: per test, or per file
+# when setup_file builds a topology once (it sets NS_STATE and DFWT_ID).
+ns_state() { printf '%s' "${NS_STATE:-$BATS_TEST_TMPDIR}"; }
+
+# ns_name SUFFIX: a name unique to this test run.
+ns_name() { printf 'dfwt-%s-%s' "${DFWT_ID:-$$}" "$1"; }
 
 ns_add() {
 	local ns
 	ns=$(ns_name "$1")
 	ip netns add "$ns"
-	echo "$ns" >>"$BATS_TEST_TMPDIR/namespaces"
+	echo "$ns" >>"$(ns_state)/namespaces"
 	ip -n "$ns" link set lo up
 }
 
@@ -48,16 +52,18 @@ in_ns() {
 # Kills what the test started (by PID) and deletes its namespaces, also after a failure.
 ns_teardown() {
 	local pid ns
-	if [ -f "$BATS_TEST_TMPDIR/pids" ]; then
-		while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$BATS_TEST_TMPDIR/pids"
-		rm -f "$BATS_TEST_TMPDIR/pids"
+	local state
+	state=$(ns_state)
+	if [ -f "$state/pids" ]; then
+		while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$state/pids"
+		rm -f "$state/pids"
 	fi
-	if [ -f "$BATS_TEST_TMPDIR/namespaces" ]; then
+	if [ -f "$state/namespaces" ]; then
 		while read -r ns; do
 			ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
 			ip netns del "$ns" 2>/dev/null || true
-		done <"$BATS_TEST_TMPDIR/namespaces"
-		rm -f "$BATS_TEST_TMPDIR/namespaces"
+		done <"$state/namespaces"
+		rm -f "$state/namespaces"
 	fi
 }
 
@@ -65,6 +71,6 @@ ns_teardown() {
 ns_spawn() {
 	local suffix=$1
 	shift
-	in_ns "$suffix" "$@" >/dev/null 2>&1 &
-	echo $! >>"$BATS_TEST_TMPDIR/pids"
+	in_ns "$suffix" "$@" >/dev/null 2>&1 3>&- &
+	echo $! >>"$(ns_state)/pids"
 }

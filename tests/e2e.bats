@@ -1,0 +1,197 @@
+#!/usr/bin/env bats
+# End-to-end: dfwgen's output in a real kernel, probed with real TCP
+# connections through a simulated Docker host (tests/e2e_helper.bash).
+# Run alone with: bats tests/e2e.bats (as root).
+
+setup_file() {
+	load test_helper
+	load netns_helper
+	load e2e_helper
+	require_netns
+	export NS_STATE="$BATS_FILE_TMPDIR" DFWT_ID="$$"
+	build_docker_host
+}
+
+teardown_file() {
+	load netns_helper
+	ns_teardown
+}
+
+setup() {
+	load test_helper
+	load netns_helper
+	load e2e_helper
+	require_netns
+}
+
+TRUSTED_MATRIX="co -> app = open
+co -> db = open
+co -> ssh = open
+co -> unpublished = open
+co -> web = open
+ct -> app = open
+ct -> db = open
+ct -> ssh = open
+ct -> unpublished = open
+ct -> web = open
+cu -> app = filtered
+cu -> db = filtered
+cu -> ssh = open
+cu -> unpublished = filtered
+cu -> web = filtered"
+
+@test "without dfwgen every published port is open to everyone (the hole we close)" {
+	reset_firewall le27
+	run -0 matrix 4
+	assert_line "cu -> web = open"
+	assert_line "cu -> db = open"
+	assert_line "cu -> unpublished = open"
+}
+
+@test "1: the trusted set reaches everything, SSH is public, untrusted reaches only SSH" {
+	reset_firewall le27
+	apply "$FIXTURES/e2e/trusted.ini"
+	run -0 matrix 4
+	assert_output "$TRUSTED_MATRIX"
+}
+
+@test "2: dev.to: the client reaches app by the published port 8081 and nothing else" {
+	reset_firewall le27
+	apply "$FIXTURES/e2e/devto.ini"
+	run -0 matrix 4
+	assert_output "co -> app = filtered
+co -> db = filtered
+co -> ssh = open
+co -> unpublished = filtered
+co -> web = filtered
+ct -> app = open
+ct -> db = filtered
+ct -> ssh = open
+ct -> unpublished = filtered
+ct -> web = filtered
+cu -> app = filtered
+cu -> db = filtered
+cu -> ssh = open
+cu -> unpublished = filtered
+cu -> web = filtered"
+}
+
+@test "3: containers reach each other, the host over docker0, and the outside" {
+	for layout in le27 ge28; do
+		reset_firewall $layout
+		apply "$FIXTURES/e2e/devto.ini"
+		assert_equal "$(probe web 172.17.0.3 5432)" open
+		assert_equal "$(probe web 172.17.0.4 8080)" open
+		assert_equal "$(probe web 172.17.0.1 22)" open
+		assert_equal "$(probe db 172.17.0.1 9999)" open
+		assert_equal "$(probe app 192.0.2.10 7000)" open
+		assert_equal "$(probe web fd00:dead:beef::1 9999)" open
+		assert_equal "$(probe app 2001:db8:2::10 7000)" open
+	done
+}
+
+@test "4: a Docker restart keeps the matrix, in both Docker layouts" {
+	for layout in le27 ge28; do
+		reset_firewall $layout
+		apply "$FIXTURES/e2e/trusted.ini"
+		docker_restart
+		run -0 in_ns host iptables -S FORWARD 1
+		assert_output '-A FORWARD -j DOCKER-USER'
+		run -0 matrix 4
+		assert_output "$TRUSTED_MATRIX"
+	done
+}
+
+@test "4: re-running dfwgen and re-applying three times leaves iptables-save byte-identical" {
+	for layout in le27 ge28; do
+		reset_firewall $layout
+		for round in 1 2 3; do
+			apply "$FIXTURES/e2e/trusted.ini"
+			in_ns host iptables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' >"$BATS_TEST_TMPDIR/save.$round"
+			in_ns host ip6tables-save | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' >"$BATS_TEST_TMPDIR/save6.$round"
+		done
+		run -0 diff "$BATS_TEST_TMPDIR/save.1" "$BATS_TEST_TMPDIR/save.3"
+		run -0 diff "$BATS_TEST_TMPDIR/save6.1" "$BATS_TEST_TMPDIR/save6.3"
+		run -0 grep -c -e '-j FILTERS$' "$BATS_TEST_TMPDIR/save.3"
+		assert_output 1
+		run -0 grep -c -e '-A FORWARD -j DOCKER-USER$' "$BATS_TEST_TMPDIR/save.3"
+		assert_output 1
+	done
+}
+
+@test "4: after a Docker restart re-applying restores the exact same ruleset" {
+	reset_firewall le27
+	apply "$FIXTURES/e2e/trusted.ini"
+	in_ns host iptables-save -t filter | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' >"$BATS_TEST_TMPDIR/before"
+	docker_restart
+	apply "$FIXTURES/e2e/trusted.ini"
+	in_ns host iptables-save -t filter | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//' >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "5: narrowing the trusted set shuts a client out at once, others unaffected" {
+	reset_firewall le27
+	apply "$FIXTURES/e2e/trusted.ini"
+	assert_equal "$(probe co 203.0.113.1 8000)" open
+	sed 's#, 203.0.113.0/24##; s#, 2001:db8:113::/64##' "$FIXTURES/e2e/trusted.ini" >"$BATS_TEST_TMPDIR/narrow.ini"
+	# the sets are replaced while the rules reference them: it must not fail
+	run -0 in_ns host "$DFWGEN" ipsets -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/narrow.ini" -d "$BATS_TEST_TMPDIR"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/narrow.sets"
+	run -0 in_ns host ipset restore -f "$BATS_TEST_TMPDIR/narrow.sets"
+	assert_equal "$(probe co 203.0.113.1 8000)" filtered
+	assert_equal "$(probe co 203.0.113.1 9999)" filtered
+	assert_equal "$(probe co 203.0.113.1 22)" open
+	assert_equal "$(probe ct 192.0.2.1 8000)" open
+	assert_equal "$(probe ct 192.0.2.1 9999)" open
+}
+
+@test "6: IPv6 gives the same matrix, with neighbour discovery still working" {
+	reset_firewall le27
+	apply "$FIXTURES/e2e/trusted.ini"
+	# forget every neighbour: the probes below need NDP through the new rules
+	for ns in host ct co cu web db app; do in_ns "$ns" ip -6 neigh flush all; done
+	run -0 matrix 6
+	assert_output "$TRUSTED_MATRIX"
+	run -0 in_ns host ip -6 neigh show dev ext-t
+	assert_output --partial '2001:db8:2::10'
+}
+
+@test "6: with icmp = no, IPv6 neighbour discovery still works" {
+	reset_firewall ge28
+	printf '[host]\ntcp = 22\nicmp = no\n' >"$BATS_TEST_TMPDIR/noicmp.ini"
+	apply "$BATS_TEST_TMPDIR/noicmp.ini"
+	for ns in host cu; do in_ns "$ns" ip -6 neigh flush all; done
+	assert_equal "$(probe cu 2001:db8:51::1 22)" open
+	assert_equal "$(probe cu 2001:db8:51::1 9999)" filtered
+}
+
+@test "7: Swarm: the cluster ports are open to the peer and closed to others" {
+	reset_firewall le27
+	listen host 2377
+	listen host 7946
+	apply "$FIXTURES/e2e/swarm.ini"
+	assert_equal "$(probe ct 192.0.2.1 2377)" open
+	assert_equal "$(probe ct 192.0.2.1 7946)" open
+	assert_equal "$(probe cu 198.51.100.1 2377)" filtered
+	assert_equal "$(probe cu 198.51.100.1 7946)" filtered
+	assert_equal "$(probe co 203.0.113.1 2377)" filtered
+	# UDP 7946 (gossip) from the peer is accepted, from others dropped: counters tell
+	before=$(counter FILTERS 'udp dpt:7946')
+	in_ns ct socat -u - UDP:192.0.2.1:7946 <<<"ping"
+	in_ns cu socat -u - UDP:198.51.100.1:7946 <<<"ping"
+	assert_equal "$(counter FILTERS 'udp dpt:7946')" "$((before + 1))"
+	# ipsec-protected VXLAN from the peers is the chain's first rule
+	run -0 in_ns host iptables -S FILTERS 1
+	assert_output '-A FILTERS -s 192.0.2.10/32 -p udp -m policy --dir in --pol ipsec -m udp --dport 4789 -m comment --comment "dfwgen: [docker] swarm_peers" -j RETURN'
+}
+
+@test "8: log = yes: a refused probe increments the LOG rule's counter" {
+	reset_firewall le27
+	apply "$FIXTURES/e2e/log.ini"
+	before=$(counter FILTERS 'LOG')
+	assert_equal "$(probe cu 198.51.100.1 9999)" filtered
+	[ "$(counter FILTERS 'LOG')" -gt "$before" ]
+	before=$(counter DOCKER-USER 'LOG')
+	assert_equal "$(probe cu 198.51.100.1 8000)" filtered
+	[ "$(counter DOCKER-USER 'LOG')" -gt "$before" ]
+}
