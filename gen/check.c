@@ -1,5 +1,7 @@
 #include "check.h"
 
+#include "shadow.h"
+
 #include "util.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -287,11 +289,8 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 	bool ssh_reported = false;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rule *r = c->rules[i];
-		if (ender) {
-			diag_error(d, "unreachable-rule", r->loc, "no packet reaches this rule: the rule at line %d "
-				   "ends %s for every packet", ender->loc.line, c->name);
-			continue;
-		}
+		if (ender)
+			break; /* what follows is unreachable: shadow_check reports it */
 		if (!established && is_established_rule(r))
 			established = r;
 		if (!internal && docker_internal(r, o))
@@ -432,5 +431,6 @@ void check_run(const struct ruleset *rs, struct fw_state *st, const struct check
 	check_lines(rs, o, d);
 	check_sets(rs, o, d);
 	check_state(st, !o->noflush || st->exact, o, d);
+	shadow_check(rs, st, d);
 	check_policies(rs, o, d);
 }

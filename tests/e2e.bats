@@ -135,7 +135,8 @@ cu -> web = filtered"
 	assert_equal "$(probe co 203.0.113.1 8000)" open
 	sed 's#, 203.0.113.0/24##; s#, 2001:db8:113::/64##' "$FIXTURES/e2e/trusted.ini" >"$BATS_TEST_TMPDIR/narrow.ini"
 	# the sets are replaced while the rules reference them: it must not fail
-	run -0 in_ns host "$DFWGEN" ipsets -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/narrow.ini" -d "$BATS_TEST_TMPDIR"
+	mkdir -p "$BATS_TEST_TMPDIR/empty"
+	run -0 --separate-stderr in_ns host "$DFWGEN" ipsets -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/narrow.ini" -d "$BATS_TEST_TMPDIR/empty"
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/narrow.sets"
 	run -0 in_ns host ipset restore -f "$BATS_TEST_TMPDIR/narrow.sets"
 	assert_equal "$(probe co 203.0.113.1 8000)" filtered

@@ -49,20 +49,29 @@ in_ns() {
 	ip netns exec "$ns" "$BATS_TEST_DIRNAME/ns-guard" "$@"
 }
 
-# Kills what the test started (by PID) and deletes its namespaces, also after a failure.
+# Kills what the test started (by PID) and deletes its namespaces, also after
+# a failure; waits until those processes are really gone.
 ns_teardown() {
-	local pid ns
-	local state
+	local pid ns state pids=()
 	state=$(ns_state)
 	if [ -f "$state/pids" ]; then
-		while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$state/pids"
+		while read -r pid; do pids+=("$pid"); done <"$state/pids"
 		rm -f "$state/pids"
 	fi
 	if [ -f "$state/namespaces" ]; then
 		while read -r ns; do
-			ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
-			ip netns del "$ns" 2>/dev/null || true
+			for pid in $(ip netns pids "$ns" 2>/dev/null); do pids+=("$pid"); done
 		done <"$state/namespaces"
+	fi
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	for _ in $(seq 1 50); do
+		local alive=0
+		for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+		[ $alive = 0 ] && break
+		sleep 0.1
+	done
+	if [ -f "$state/namespaces" ]; then
+		while read -r ns; do ip netns del "$ns" 2>/dev/null || true; done <"$state/namespaces"
 		rm -f "$state/namespaces"
 	fi
 }

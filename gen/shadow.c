@@ -1,0 +1,449 @@
+#include "shadow.h"
+
+#include "util.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- port sets: sorted, merged ranges over 0..65535 ---- */
+
+#define MAX_RANGES 32
+
+struct ports {
+	bool any;
+	int n;
+	struct port_range r[MAX_RANGES];
+};
+
+static int range_order(const void *a, const void *b)
+{
+	const struct port_range *x = a, *y = b;
+	return (int)x->lo - (int)y->lo;
+}
+
+static void ports_normalise(struct ports *p)
+{
+	qsort(p->r, (size_t)p->n, sizeof(p->r[0]), range_order);
+	int k = 0;
+	for (int i = 0; i < p->n; i++) {
+		if (k && p->r[i].lo <= (unsigned)p->r[k - 1].hi + 1) {
+			if (p->r[i].hi > p->r[k - 1].hi)
+				p->r[k - 1].hi = p->r[i].hi;
+		} else {
+			p->r[k++] = p->r[i];
+		}
+	}
+	p->n = k;
+}
+
+static void ports_complement(struct ports *p)
+{
+	struct ports c = {.n = 0};
+	unsigned next = 0;
+	for (int i = 0; i < p->n; i++) {
+		if (p->r[i].lo > next)
+			c.r[c.n++] = (struct port_range){(uint16_t)next, (uint16_t)(p->r[i].lo - 1)};
+		next = (unsigned)p->r[i].hi + 1;
+	}
+	if (next <= 65535)
+		c.r[c.n++] = (struct port_range){(uint16_t)next, 65535};
+	*p = c;
+}
+
+/* Parses "22", "1000:2000" or "22,80,1000:2000"; false when it cannot. */
+static bool ports_parse(const char *text, bool neg, struct ports *out)
+{
+	char **items;
+	size_t n = split_list(text, &items);
+	bool ok = n > 0 && n < MAX_RANGES;
+	out->any = false;
+	out->n = 0;
+	for (size_t i = 0; ok && i < n; i++) {
+		const char *why;
+		ok = port_parse(items[i], ':', true, &out->r[out->n++], &why);
+	}
+	free_list(items, n);
+	if (!ok)
+		return false;
+	ports_normalise(out);
+	if (neg)
+		ports_complement(out);
+	return true;
+}
+
+/* inner within outer */
+static bool ports_within(const struct ports *inner, const struct ports *outer)
+{
+	if (outer->any)
+		return true;
+	if (inner->any)
+		return false;
+	for (int i = 0; i < inner->n; i++) {
+		bool inside = false;
+		for (int k = 0; k < outer->n && !inside; k++)
+			inside = inner->r[i].lo >= outer->r[k].lo && inner->r[i].hi <= outer->r[k].hi;
+		if (!inside)
+			return false;
+	}
+	return true;
+}
+
+/* ---- what a rule matches, as far as we can model it ---- */
+
+enum { ST_NEW = 1, ST_ESTABLISHED = 2, ST_RELATED = 4, ST_INVALID = 8, ST_UNTRACKED = 16, ST_SNAT = 32, ST_DNAT = 64 };
+
+struct shape {
+	const struct rule *r;
+	int index;
+	bool terminal, never_covers, unconditional;
+	struct ports dport, sport, origdport;
+	unsigned states; /* 0: any */
+	char **text;     /* every condition not modelled above, as text */
+	size_t ntext;
+};
+
+static unsigned parse_states(const char *list, bool neg)
+{
+	static const char *const names[] = {"NEW", "ESTABLISHED", "RELATED", "INVALID", "UNTRACKED", "SNAT", "DNAT"};
+	char **items;
+	size_t n = split_list(list, &items);
+	unsigned m = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (unsigned k = 0; k < 7; k++) {
+			if (!strcmp(items[i], names[k]))
+				m |= 1u << k;
+		}
+	}
+	free_list(items, n);
+	return neg ? (~m & 0x7f) : m;
+}
+
+static void add_text(struct shape *s, size_t *cap, char *t)
+{
+	VEC_PUSH(s->text, s->ntext, *cap, t);
+}
+
+static char *option_text(const struct rule *r, const char *module, const struct rule_opt *o)
+{
+	struct strbuf sb = {0};
+	sb_addf(&sb, "%s%s %s", o->neg ? "! " : "", module, o->name);
+	for (int i = 0; i < o->nargs; i++)
+		sb_addf(&sb, " %s", rule_arg(r, o, i));
+	return sb_steal(&sb);
+}
+
+static bool take_ports(struct ports *dst, const struct rule *r, const struct rule_opt *o)
+{
+	if (!dst->any)
+		return false; /* a second constraint: leave it to the text */
+	return ports_parse(rule_arg(r, o, 0), o->neg, dst);
+}
+
+static void shape_build(struct shape *s, const struct rule *r, int index)
+{
+	size_t cap = 0;
+	memset(s, 0, sizeof(*s));
+	s->r = r;
+	s->index = index;
+	s->terminal = r->is_goto || target_is_terminal(r->target);
+	s->dport.any = s->sport.any = s->origdport.any = true;
+	s->unconditional = !r->opaque && !r->has_src && !r->has_dst && !r->in_if && !r->out_if &&
+			   (!r->proto || (!r->proto_neg && !strcmp(r->proto, "all")));
+	if (r->opaque)
+		s->never_covers = true;
+	for (size_t m = 0; m < r->nm; m++) {
+		const struct match *mt = &r->m[m];
+		if (!strcmp(mt->module, "comment"))
+			continue;
+		if (!strcmp(mt->module, "limit") || !strcmp(mt->module, "hashlimit") || !strcmp(mt->module, "recent") ||
+		    !strcmp(mt->module, "statistic") || !strcmp(mt->module, "connlimit") || !strcmp(mt->module, "quota"))
+			s->never_covers = true; /* stateful: the same packets may pass it later */
+		for (size_t k = 0; k < mt->nopts; k++) {
+			const struct rule_opt *o = &mt->opts[k];
+			bool modelled = false;
+			if (!strcmp(o->name, "--dport") || !strcmp(o->name, "--dports"))
+				modelled = take_ports(&s->dport, r, o);
+			else if (!strcmp(o->name, "--sport") || !strcmp(o->name, "--sports"))
+				modelled = take_ports(&s->sport, r, o);
+			else if (!strcmp(o->name, "--ctorigdstport"))
+				modelled = take_ports(&s->origdport, r, o);
+			else if ((!strcmp(o->name, "--ctstate") || !strcmp(o->name, "--state")) && !s->states) {
+				s->states = parse_states(rule_arg(r, o, 0), o->neg);
+				modelled = s->states != 0;
+			}
+			if (!modelled)
+				add_text(s, &cap, option_text(r, mt->module, o));
+		}
+	}
+	s->unconditional = s->unconditional && !s->never_covers && !s->ntext && !s->states &&
+			   s->dport.any && s->sport.any && s->origdport.any;
+}
+
+static void shape_free(struct shape *s)
+{
+	free_list(s->text, s->ntext);
+}
+
+static bool iface_within(const char *in, bool in_neg, const char *out, bool out_neg)
+{
+	if (!out)
+		return true;
+	if (!in)
+		return false;
+	size_t on = strlen(out), inn = strlen(in);
+	bool out_wild = out[on - 1] == '+', in_wild = in[inn - 1] == '+';
+	if (!in_neg && !out_neg) {
+		if (!out_wild)
+			return !in_wild && !strcmp(in, out);
+		return strncmp(in, out, on - 1) == 0; /* br-+ covers br-x and br-ab+ */
+	}
+	if (in_neg && out_neg)
+		return iface_within(out, false, in, false);
+	if (!in_neg && out_neg) {
+		/* "not out" holds for every in: no overlap at all */
+		size_t k = (in_wild ? inn - 1 : inn) < (out_wild ? on - 1 : on) ? (in_wild ? inn - 1 : inn) : (out_wild ? on - 1 : on);
+		if (!in_wild && !out_wild)
+			return strcmp(in, out) != 0;
+		return strncmp(in, out, k) != 0;
+	}
+	return false;
+}
+
+static bool addr_within(bool has_in, bool in_neg, bool in_list, const struct addr *in,
+			bool has_out, bool out_neg, bool out_list, const struct addr *out)
+{
+	if (!has_out || (!out_neg && out->prefix == 0 && !out_list))
+		return true;
+	if (!has_in || in_list || out_list)
+		return false;
+	if (!in_neg && !out_neg)
+		return addr_contains(out, in);
+	if (in_neg && out_neg)
+		return addr_contains(in, out);
+	if (!in_neg && out_neg)
+		return !addr_contains(out, in) && !addr_contains(in, out);
+	return false;
+}
+
+static bool text_within(const struct shape *in, const struct shape *out)
+{
+	for (size_t i = 0; i < out->ntext; i++) {
+		bool found = false;
+		for (size_t k = 0; k < in->ntext && !found; k++)
+			found = !strcmp(out->text[i], in->text[k]);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+/* Does every packet b matches also match a? */
+static bool covers(const struct shape *a, const struct shape *b)
+{
+	const struct rule *x = a->r, *y = b->r;
+	if (!a->terminal || a->never_covers)
+		return false;
+	if (a->unconditional)
+		return true;
+	if (!addr_within(y->has_src, y->src_neg, y->src_list, &y->src, x->has_src, x->src_neg, x->src_list, &x->src) ||
+	    !addr_within(y->has_dst, y->dst_neg, y->dst_list, &y->dst, x->has_dst, x->dst_neg, x->dst_list, &x->dst) ||
+	    !iface_within(y->in_if, y->in_neg, x->in_if, x->in_neg) ||
+	    !iface_within(y->out_if, y->out_neg, x->out_if, x->out_neg))
+		return false;
+	if (x->proto && !(!x->proto_neg && !strcmp(x->proto, "all"))) {
+		if (!y->proto || y->proto_neg != x->proto_neg || strcmp(x->proto, y->proto))
+			return false;
+	}
+	if (!ports_within(&b->dport, &a->dport) || !ports_within(&b->sport, &a->sport) ||
+	    !ports_within(&b->origdport, &a->origdport))
+		return false;
+	if (a->states && (!b->states || (b->states & ~a->states)))
+		return false;
+	/* every condition we do not model must stand in b word for word */
+	return text_within(b, a);
+}
+
+/* ---- an index of earlier rules by source, then destination prefix ---- */
+
+struct bucket {
+	uint64_t key;
+	int *idx;
+	size_t n, cap;
+	bool used;
+};
+
+struct index {
+	struct bucket *b;
+	size_t cap, used;
+};
+
+static uint64_t prefix_key(const struct addr *a, int prefix, int which)
+{
+	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(which * 1000 + a->family * 256 + prefix);
+	for (int i = 0; i < 16; i++) {
+		uint8_t byte = a->bytes[i];
+		int bit = i * 8;
+		if (bit >= prefix)
+			byte = 0;
+		else if (bit + 8 > prefix)
+			byte &= (uint8_t)(0xff << (8 - (prefix - bit)));
+		h = (h ^ byte) * 1099511628211ULL;
+	}
+	return h | 1;
+}
+
+static struct bucket *index_slot(struct index *ix, uint64_t key, bool create)
+{
+	if (create && (ix->used + 1) * 2 > ix->cap) {
+		struct index bigger = {.cap = ix->cap ? ix->cap * 2 : 64};
+		bigger.b = xcalloc(bigger.cap, sizeof(*bigger.b));
+		for (size_t i = 0; i < ix->cap; i++) {
+			if (!ix->b[i].used)
+				continue;
+			size_t j = ix->b[i].key & (bigger.cap - 1);
+			while (bigger.b[j].used)
+				j = (j + 1) & (bigger.cap - 1);
+			bigger.b[j] = ix->b[i];
+		}
+		bigger.used = ix->used;
+		free(ix->b);
+		*ix = bigger;
+	}
+	if (!ix->cap)
+		return NULL;
+	size_t j = key & (ix->cap - 1);
+	while (ix->b[j].used && ix->b[j].key != key)
+		j = (j + 1) & (ix->cap - 1);
+	if (!ix->b[j].used) {
+		if (!create)
+			return NULL;
+		ix->b[j].used = true;
+		ix->b[j].key = key;
+		ix->used++;
+	}
+	return &ix->b[j];
+}
+
+static void index_add(struct index *ix, uint64_t key, int idx)
+{
+	struct bucket *b = index_slot(ix, key, true);
+	VEC_PUSH(b->idx, b->n, b->cap, idx);
+}
+
+static void index_free(struct index *ix)
+{
+	for (size_t i = 0; i < ix->cap; i++)
+		free(ix->b[i].idx);
+	free(ix->b);
+}
+
+static bool plain_addr(bool has, bool neg, bool list, const struct addr *a)
+{
+	return has && !neg && !list && a->prefix > 0;
+}
+
+static int earliest_cover(const struct shape *shapes, const int *cand, size_t n, const struct shape *b, int best)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((best < 0 || cand[i] < best) && covers(&shapes[cand[i]], b))
+			best = cand[i];
+	}
+	return best;
+}
+
+static int find_cover(const struct shape *shapes, struct index *by_src, struct index *by_dst,
+		      const int *wild, size_t nwild, const struct shape *b)
+{
+	const struct rule *y = b->r;
+	int best = earliest_cover(shapes, wild, nwild, b, -1);
+	if (plain_addr(y->has_src, y->src_neg, y->src_list, &y->src)) {
+		for (int p = 1; p <= y->src.prefix; p++) {
+			struct bucket *k = index_slot(by_src, prefix_key(&y->src, p, 1), false);
+			if (k)
+				best = earliest_cover(shapes, k->idx, k->n, b, best);
+		}
+	}
+	if (plain_addr(y->has_dst, y->dst_neg, y->dst_list, &y->dst)) {
+		for (int p = 1; p <= y->dst.prefix; p++) {
+			struct bucket *k = index_slot(by_dst, prefix_key(&y->dst, p, 2), false);
+			if (k)
+				best = earliest_cover(shapes, k->idx, k->n, b, best);
+		}
+	}
+	return best;
+}
+
+static bool same_action(const struct rule *a, const struct rule *b)
+{
+	return a->target && b->target && !strcmp(a->target, b->target) && a->is_goto == b->is_goto;
+}
+
+static void check_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)
+{
+	struct shape *shapes = xcalloc(c->n, sizeof(*shapes));
+	struct index by_src = {0}, by_dst = {0}, by_spec = {0};
+	int *wild = NULL;
+	size_t nwild = 0, wcap = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct rule *r = c->rules[i];
+		struct shape *s = &shapes[i];
+		shape_build(s, r, (int)i);
+		if (r->loc.src == rs->src) {
+			/* exact duplicates first: the plainest finding */
+			uint64_t h = 1469598103934665603ULL;
+			for (const char *p = r->spec ? r->spec : ""; *p; p++)
+				h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+			struct bucket *k = index_slot(&by_spec, h | 1, false);
+			int dup = -1;
+			for (size_t j = 0; k && j < k->n && dup < 0 && !s->never_covers; j++) {
+				if (!strcmp(c->rules[k->idx[j]]->spec, r->spec))
+					dup = k->idx[j];
+			}
+			int cover = dup >= 0 ? -1 : find_cover(shapes, &by_src, &by_dst, wild, nwild, s);
+			const struct rule *e = cover >= 0 ? c->rules[cover] : NULL;
+			if (dup >= 0)
+				diag_warn(d, "duplicate-rule", r->loc, "this rule repeats the rule at line %d of %s word for "
+					  "word", c->rules[dup]->loc.line, c->name);
+			else if (e && shapes[cover].unconditional)
+				diag_error(d, "unreachable-rule", r->loc, "no packet reaches this rule: the rule at line %d "
+					   "ends %s for every packet", e->loc.line, c->name);
+			else if (e && same_action(e, r))
+				diag_warn(d, "redundant-rule", r->loc, "redundant: the rule at line %d already sends every "
+					  "packet this rule matches to %s", e->loc.line, e->target);
+			else if (e)
+				diag_error(d, "shadowed-rule", r->loc, "this rule never matches: the rule at line %d takes "
+					   "every packet it would match (to %s, not %s)", e->loc.line, e->target,
+					   r->target ? r->target : "counting");
+		}
+		if (r->spec) {
+			uint64_t h = 1469598103934665603ULL;
+			for (const char *p = r->spec; *p; p++)
+				h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+			index_add(&by_spec, h | 1, (int)i);
+		}
+		if (!s->terminal || s->never_covers)
+			continue;
+		if (plain_addr(r->has_src, r->src_neg, r->src_list, &r->src))
+			index_add(&by_src, prefix_key(&r->src, r->src.prefix, 1), (int)i);
+		else if (!r->has_src && plain_addr(r->has_dst, r->dst_neg, r->dst_list, &r->dst))
+			index_add(&by_dst, prefix_key(&r->dst, r->dst.prefix, 2), (int)i);
+		else
+			VEC_PUSH(wild, nwild, wcap, (int)i);
+	}
+	for (size_t i = 0; i < c->n; i++)
+		shape_free(&shapes[i]);
+	free(shapes);
+	free(wild);
+	index_free(&by_src);
+	index_free(&by_dst);
+	index_free(&by_spec);
+}
+
+void shadow_check(const struct ruleset *rs, struct fw_state *st, struct diags *d)
+{
+	for (size_t t = 0; t < st->n; t++) {
+		for (size_t i = 0; i < st->tables[t].n; i++)
+			check_chain(&st->tables[t].chains[i], rs, d);
+	}
+}
