@@ -11,6 +11,6 @@ setup() { load test_helper; }
 }
 
 @test "no listener started by the suites is still running" {
-	run -0 bash -c 'pgrep -af "socat TCP6-LISTEN" || true'
+	run -0 bash -c 'pgrep -af "^socat TCP6-LISTEN" || true'
 	assert_output ""
 }
