@@ -324,12 +324,18 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 static void check_state(struct fw_state *st, bool exact_forward, const struct check_opts *o, struct diags *d)
 {
 	struct chain_state *host = state_chain(st, "filter", o->host_chain);
+	struct chain_state *input = state_chain(st, "filter", "INPUT");
+	bool jumped = false;
+	for (size_t i = 0; input && i < input->n; i++)
+		jumped |= input->rules[i]->target && !strcmp(input->rules[i]->target, o->host_chain);
+	if (host && host->decl && !jumped)
+		diag_warn(d, "no-input-jump", host->decl->loc, "%s is declared but INPUT does not jump to it here: "
+			  "until something adds -I INPUT 1 -j %s, it filters nothing", o->host_chain, o->host_chain);
 	struct chain_state *containers = state_chain(st, "filter", o->container_chain);
 	if (host && !host->assumed)
 		check_chain(host, false, o, d);
 	if (containers && !containers->assumed)
 		check_chain(containers, true, o, d);
-	struct chain_state *input = state_chain(st, "filter", "INPUT");
 	size_t jumps = 0;
 	for (size_t i = 0; host && input && i < input->n; i++) {
 		const struct rule *r = input->rules[i];

@@ -119,6 +119,24 @@ static const struct ext_def targets[] = {
 	{"TCPMSS", tcpmss_opts, false}, {"TRACE", no_opts, false},
 };
 
+/* Targets the kernel has whose options dfwgen does not check (sorted). */
+static const char *const other_targets[] = {
+	"AUDIT", "CLASSIFY", "CLUSTERIP", "CONNSECMARK", "DNPT", "DSCP", "ECN", "HL", "HMARK",
+	"IDLETIMER", "LED", "NETMAP", "RATEEST", "SECMARK", "SNPT", "SYNPROXY", "TCPOPTSTRIP",
+	"TEE", "TOS", "TPROXY", "TTL", "ULOG",
+};
+
+static int name_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+static bool is_other_target(const char *name)
+{
+	return bsearch(name, other_targets, sizeof(other_targets) / sizeof(other_targets[0]),
+		       sizeof(other_targets[0]), name_cmp) != NULL;
+}
+
 static int ext_cmp(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct ext_def *)elem)->name);
@@ -498,6 +516,25 @@ static const struct opt_def *implicit_defs(const char *proto)
 	return NULL;
 }
 
+/* -p, -s, -d, -i, -o, -j may each stand once in a rule. */
+static bool repeated_base_option(struct parser *ps, const struct rule *r, const struct token *t)
+{
+	static const char *const groups[][3] = {{"-p", "--protocol", "protocol"}, {"-s", "--source", "source"},
+		{"-d", "--destination", "destination"}, {"-i", "--in-interface", "input interface"},
+		{"-o", "--out-interface", "output interface"}};
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		if (strcmp(t->text, groups[g][0]) && strcmp(t->text, groups[g][1]))
+			continue;
+		bool seen = g == 0 ? r->proto != NULL : g == 1 ? r->has_src : g == 2 ? r->has_dst :
+			    g == 3 ? r->in_if != NULL : r->out_if != NULL;
+		if (seen)
+			diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "a rule takes one %s; %s stands here a second time",
+				   groups[g][2], t->text);
+		return seen;
+	}
+	return false;
+}
+
 static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 {
 	bool neg = false;
@@ -529,6 +566,8 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 		diag_error(ps->d, "missing-argument", tok_loc(ps, t), "%s needs an argument", o); \
 		return;                                                                    \
 	}
+		if (repeated_base_option(ps, r, t))
+			return;
 		if (!strcmp(o, "-p") || !strcmp(o, "--protocol")) {
 			NEED_ARG();
 			r->proto = arg;
@@ -579,6 +618,10 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 				 (!strcmp(arg, "icmp6") && implicit_defs(r->proto) == icmp6_opts))))
 				diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[next]),
 					   "match '%s' needs -p %s before it", arg, !strcmp(arg, "icmp6") ? "ipv6-icmp" : arg);
+			if (!strcmp(arg, "multiport") && (!r->proto || r->proto_neg || implicit_defs(r->proto) == NULL ||
+							   implicit_defs(r->proto) == icmp_opts || implicit_defs(r->proto) == icmp6_opts))
+				diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[next]),
+					   "match 'multiport' needs -p tcp, udp, udplite or sctp before it");
 			cur = add_match(r, arg, (int)next, cur_def != NULL);
 			in_target = false;
 			i = next + 1;
@@ -623,6 +666,10 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 				owner = module;
 				known_owner = true;
 				od = find_opt(imp, o);
+			}
+			if (!owner && !in_target && imp) {
+				owner = imp == tcp_opts ? "tcp" : imp == udp_opts ? "udp" : imp == icmp_opts ? "icmp" : "icmp6";
+				known_owner = true;
 			}
 			if (!owner) {
 				bool port = !strcmp(o, "--dport") || !strcmp(o, "--sport");
@@ -1039,8 +1086,12 @@ static struct chain_state *chain_for(struct fw_state *st, struct table_state *ts
 		c->assumed = true;
 		return c;
 	}
-	diag_error(d, "undeclared-chain", rule_tok_loc(r, r->chain_tok), "chain %s does not exist%s", r->chain,
-		   st->exact ? " (neither on the host nor in this file)" : ": declare it with :" );
+	if (st->exact)
+		diag_error(d, "undeclared-chain", rule_tok_loc(r, r->chain_tok), "chain %s does not exist, neither on "
+			   "the host nor in this file", r->chain);
+	else
+		diag_error(d, "undeclared-chain", rule_tok_loc(r, r->chain_tok), "chain %s is not declared in this "
+			   "file (add ':%s - [0:0]' after the *table line)", r->chain, r->chain);
 	return NULL;
 }
 
@@ -1175,12 +1226,9 @@ static void check_jumps(struct fw_state *st, struct table_state *ts, const struc
 					  "does not declare: it relies on Docker having created it", r->target);
 				continue;
 			}
-			bool ext = isupper((unsigned char)r->target[0]);
-			for (const char *p = r->target; ext && *p; p++)
-				ext = isupper((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_';
-			if (ext && !st->exact)
-				diag_warn(d, "unknown-target", rule_tok_loc(r, r->target_tok), "target %s is neither a chain "
-					  "in this file nor a target dfwgen knows", r->target);
+			if (is_other_target(r->target))
+				diag_warn(d, "unknown-target", rule_tok_loc(r, r->target_tok), "dfwgen does not check the "
+					  "options of target %s", r->target);
 			else
 				diag_error(d, "undeclared-chain", rule_tok_loc(r, r->target_tok), "jump to %s, a chain that "
 					   "does not exist", r->target);

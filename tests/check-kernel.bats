@@ -1,0 +1,53 @@
+#!/usr/bin/env bats
+# dfwgen check against the real iptables-restore, in a test network namespace:
+# every broken file the kernel refuses, dfwgen refuses too.
+
+setup() {
+	load test_helper
+	load netns_helper
+	require_netns
+	ns_add k
+	: >"$BATS_TEST_TMPDIR/none.sets"
+}
+
+teardown() { ns_teardown; }
+
+# Whether the kernel refuses FILE: by --test --noflush, or (nft's --test lets
+# some errors through) by really loading it into the empty namespace.
+kernel_refuses() {
+	in_ns k iptables-restore --test --noflush "$1" >/dev/null 2>&1 && in_ns k iptables-restore --noflush "$1" >/dev/null 2>&1
+	local accepted=$?
+	in_ns k iptables -F 2>/dev/null || true
+	in_ns k iptables -X 2>/dev/null || true
+	[ $accepted -ne 0 ]
+}
+
+@test "every broken file iptables-restore refuses, dfwgen check refuses too (a corpus of 30 or more)" {
+	local refused=0 f
+	for f in "$FIXTURES"/check/broken/*.rules; do
+		if kernel_refuses "$f"; then
+			refused=$((refused + 1))
+			run -1 "$DFWGEN" check -s "$BATS_TEST_TMPDIR/none.sets" "$f"
+		fi
+	done
+	echo "the kernel refused $refused files" >&3
+	[ "$refused" -ge 30 ]
+}
+
+@test "nft's --test misses errors a real load hits; dfwgen check finds them offline" {
+	for name in 04-undeclared-chain 22-delete-missing-rule 23-new-chain-twice 24-insert-out-of-range 28-delete-builtin; do
+		f="$FIXTURES/check/broken/$name.rules"
+		kernel_refuses "$f"
+		run -1 "$DFWGEN" check "$f"
+	done
+}
+
+@test "the clean files dfwgen check passes also load into the kernel" {
+	in_ns k ipset restore -f "$FIXTURES/check/seed-ip_allow.sets"
+	run -0 "$DFWGEN" check -s "$FIXTURES/check/seed-ip_allow.sets" "$FIXTURES/check/seed-iptables-rules.txt"
+	run -0 in_ns k iptables-restore --noflush "$FIXTURES/check/seed-iptables-rules.txt"
+	for f in "$FIXTURES"/docker/*.v4; do
+		run -0 "$DFWGEN" check --full "$f"
+		run -0 in_ns k iptables-restore "$f"
+	done
+}
