@@ -32,7 +32,7 @@ gen/%.o: gen/%.c $(wildcard gen/*.h) Makefile
 
 # The whole suite; the network-namespace suites need root (CI runs as root).
 check: dfwgen
-	bats tests/
+	tests/run
 
 # Regenerate the golden files after a deliberate output change; review the diff.
 golden: dfwgen

@@ -337,15 +337,21 @@ static void check_state(struct fw_state *st, bool exact_forward, const struct ch
 	if (containers && !containers->assumed)
 		check_chain(containers, true, o, d);
 	size_t jumps = 0;
+	const struct rule *bypass = NULL; /* a rule above the jump that may let packets past it */
 	for (size_t i = 0; host && input && i < input->n; i++) {
 		const struct rule *r = input->rules[i];
-		if (!r->target || strcmp(r->target, o->host_chain))
+		if (!r->target || strcmp(r->target, o->host_chain)) {
+			/* Docker 25+ puts its cleartext-VXLAN DROP on top: a drop bypasses nothing */
+			if (!jumps && !bypass && !is_drop(r))
+				bypass = r;
 			continue;
+		}
 		if (++jumps > 1)
 			diag_error(d, "duplicate-jump", r->loc, "INPUT jumps to %s more than once", o->host_chain);
-		else if (i > 0)
-			diag_error(d, "jump-not-first", r->loc, "INPUT's jump to %s is rule %zu, not the first: "
-				   "the rules above it bypass %s", o->host_chain, i + 1, o->host_chain);
+		else if (bypass)
+			diag_error(d, "jump-not-first", r->loc, "INPUT's jump to %s is rule %zu, below the rule at "
+				   "line %d, which packets may pass without ever reaching %s", o->host_chain, i + 1,
+				   bypass->loc.line, o->host_chain);
 	}
 	struct chain_state *forward = state_chain(st, "filter", "FORWARD");
 	if (exact_forward && containers && forward) {

@@ -249,6 +249,11 @@ G=$'*filter\n:FILTERS - [0:0]\n-I INPUT 1 -j FILTERS'
 
 # ---- clean files ----
 
+@test "a Swarm host's dump checks clean: Docker's VXLAN DROP above the jump bypasses nothing" {
+	run -0 --separate-stderr "$DFWGEN" check --full "$FIXTURES/docker/swarm25.v4"
+	assert_equal "$stderr" ""
+}
+
 @test "Docker 27 and 28 iptables-save dumps check clean as --full dumps" {
 	for f in "$FIXTURES"/docker/*.v4; do run -0 "$DFWGEN" check --full "$f"; done
 	for f in "$FIXTURES"/docker/*.v6; do run -0 "$DFWGEN" check --full -6 "$f"; done
