@@ -48,6 +48,24 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -f dfwgen gen/*.o
+	rm -rf dfwgen gen/*.o $(FUZZ_OUT)
 
 .PHONY: all check golden install uninstall clean
+
+# ---- fuzzing (clang + libFuzzer; not part of `make check`) ----
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := config ruleset template
+FUZZ_OUT     := fuzz-out
+FUZZ_CFLAGS  := -std=c11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-Dmain=dfwgen_main -DDFW_TREE='"$(CURDIR)"' $(shell pkg-config --cflags $(PKGS))
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(SRCS) $(wildcard gen/*.h)
+	@mkdir -p $(FUZZ_OUT)
+	clang $(FUZZ_CFLAGS) $(CPPFLAGS) -o $@ $< $(SRCS) $(LDLIBS)
+
+# Runs each target for FUZZ_SECONDS from the test fixtures; findings land in
+# $(FUZZ_OUT)/findings-TARGET and must become tests/fuzz/regressions/TARGET/ inputs.
+fuzz: $(addprefix $(FUZZ_OUT)/fuzz_,$(FUZZ_TARGETS))
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: fuzz

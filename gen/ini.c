@@ -196,7 +196,8 @@ bool ini_load_dir(struct ini_doc *doc, const char *dir, struct diags *d)
 		VEC_PUSH(names, n, cap, xasprintf("%s/%s", dir, de->d_name));
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(*names), by_name); /* byte order, like run-parts */
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name); /* byte order, like run-parts */
 	for (size_t i = 0; i < n; i++) {
 		ini_load_file(doc, names[i], d);
 		free(names[i]);

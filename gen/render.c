@@ -230,6 +230,7 @@ static bool parse_refs(const struct tenv *e, const struct source *src, int ln, c
 		if (!close) {
 			diag_error(d, "template-syntax", loc_span(src, ln, (int)i + 1, (int)(len - i)),
 				   "placeholder is not closed with '}}'");
+			free(*refs);
 			return false;
 		}
 		const char *name = line + i + 2;

@@ -1020,30 +1020,70 @@ bool rule_has_module(const struct rule *r, const char *module)
 
 /* ---- state ---- */
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* Rebuilds the name index (after chains were added past its size, or removed). */
+static void index_chains(struct table_state *ts)
+{
+	size_t want = 16;
+	while (want < ts->n * 2 + 2)
+		want *= 2;
+	free(ts->slots);
+	ts->slots = xcalloc(want, sizeof(*ts->slots));
+	ts->nslots = want;
+	for (size_t i = 0; i < ts->n; i++) {
+		size_t j = name_hash(ts->chains[i].name) & (want - 1);
+		while (ts->slots[j])
+			j = (j + 1) & (want - 1);
+		ts->slots[j] = i + 1;
+	}
+}
+
+static struct chain_state *find_chain(struct table_state *ts, const char *name)
+{
+	if (!ts->nslots)
+		return NULL;
+	for (size_t j = name_hash(name) & (ts->nslots - 1); ts->slots[j]; j = (j + 1) & (ts->nslots - 1)) {
+		struct chain_state *c = &ts->chains[ts->slots[j] - 1];
+		if (!strcmp(c->name, name))
+			return c;
+	}
+	return NULL;
+}
+
+static struct chain_state *add_chain(struct table_state *ts, struct chain_state c)
+{
+	VEC_PUSH(ts->chains, ts->n, ts->cap, c);
+	if (ts->n * 2 + 2 > ts->nslots) {
+		index_chains(ts);
+	} else {
+		size_t j = name_hash(c.name) & (ts->nslots - 1);
+		while (ts->slots[j])
+			j = (j + 1) & (ts->nslots - 1);
+		ts->slots[j] = ts->n;
+	}
+	return &ts->chains[ts->n - 1];
+}
+
 static struct table_state *state_table(struct fw_state *st, const char *name)
 {
 	for (size_t i = 0; i < st->n; i++) {
 		if (!strcmp(st->tables[i].name, name))
 			return &st->tables[i];
 	}
-	struct table_state ts = {.name = xstrdup(name)};
+	VEC_PUSH(st->tables, st->n, st->cap, ((struct table_state){.name = xstrdup(name)}));
+	struct table_state *ts = &st->tables[st->n - 1];
 	int t = table_index(name);
-	for (int i = 1; t >= 0 && i < 6 && builtin_chains[t][i]; i++) {
-		struct chain_state c = {.name = xstrdup(builtin_chains[t][i]), .builtin = true, .policy = "ACCEPT",
-					.known = st->exact};
-		VEC_PUSH(ts.chains, ts.n, ts.cap, c);
-	}
-	VEC_PUSH(st->tables, st->n, st->cap, ts);
-	return &st->tables[st->n - 1];
-}
-
-static struct chain_state *find_chain(struct table_state *ts, const char *name)
-{
-	for (size_t i = 0; i < ts->n; i++) {
-		if (!strcmp(ts->chains[i].name, name))
-			return &ts->chains[i];
-	}
-	return NULL;
+	for (int i = 1; t >= 0 && i < 6 && builtin_chains[t][i]; i++)
+		add_chain(ts, (struct chain_state){.name = xstrdup(builtin_chains[t][i]), .builtin = true,
+						    .policy = "ACCEPT", .known = st->exact});
+	return ts;
 }
 
 struct chain_state *state_chain(struct fw_state *st, const char *table, const char *chain)
@@ -1057,17 +1097,41 @@ struct chain_state *state_chain(struct fw_state *st, const char *table, const ch
 
 static struct chain_state *new_chain(struct table_state *ts, const char *name, const struct rule *decl)
 {
-	struct chain_state c = {.name = xstrdup(name), .policy = "-", .decl = decl, .known = decl != NULL};
-	VEC_PUSH(ts->chains, ts->n, ts->cap, c);
-	return &ts->chains[ts->n - 1];
+	return add_chain(ts, (struct chain_state){.name = xstrdup(name), .policy = "-", .decl = decl,
+						  .known = decl != NULL});
+}
+
+/* Removes the chains marked `doomed` in one pass, then re-indexes once. */
+static void drop_marked(struct table_state *ts, const bool *doomed)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < ts->n; i++) {
+		if (doomed[i]) {
+			free(ts->chains[i].name);
+			free(ts->chains[i].rules);
+		} else {
+			ts->chains[k++] = ts->chains[i];
+		}
+	}
+	ts->n = k;
+	index_chains(ts);
 }
 
 static void drop_chain(struct table_state *ts, size_t i)
 {
-	free(ts->chains[i].name);
-	free(ts->chains[i].rules);
-	memmove(&ts->chains[i], &ts->chains[i + 1], (ts->n - i - 1) * sizeof(*ts->chains));
-	ts->n--;
+	bool *doomed = xcalloc(ts->n, sizeof(*doomed));
+	doomed[i] = true;
+	drop_marked(ts, doomed);
+	free(doomed);
+}
+
+static void drop_user_chains(struct table_state *ts)
+{
+	bool *doomed = xcalloc(ts->n, sizeof(*doomed));
+	for (size_t i = 0; i < ts->n; i++)
+		doomed[i] = !ts->chains[i].builtin;
+	drop_marked(ts, doomed);
+	free(doomed);
 }
 
 /* Docker creates these chains itself; a --noflush file may rely on them. */
@@ -1125,6 +1189,9 @@ static bool position_ok(const struct rule *r, size_t limit, struct diags *d)
 static void apply_rule(struct fw_state *st, struct table_state *ts, const struct rule *r, struct diags *d)
 {
 	struct chain_state *c = NULL;
+	bool needs_chain = r->cmd != CMD_FLUSH && r->cmd != CMD_DELCHAIN && r->cmd != CMD_ZERO;
+	if (needs_chain && !r->chain)
+		return; /* the parser reported the missing chain name */
 	if (r->chain && r->cmd != CMD_DECLARE && r->cmd != CMD_NEW && !(c = chain_for(st, ts, r, d)))
 		return;
 	switch (r->cmd) {
@@ -1189,9 +1256,7 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 		else if (c)
 			drop_chain(ts, (size_t)(c - ts->chains));
 		else
-			for (size_t i = ts->n; i-- > 0;)
-				if (!ts->chains[i].builtin)
-					drop_chain(ts, i);
+			drop_user_chains(ts);
 		break;
 	case CMD_POLICY:
 		if (!c->builtin)
@@ -1236,6 +1301,46 @@ static void check_jumps(struct fw_state *st, struct table_state *ts, const struc
 	}
 }
 
+/* iptables-restore refuses a jump that closes a loop (ELOOP). An iterative
+ * depth-first walk: deep chains of jumps cannot exhaust our stack. */
+static void check_loops(struct table_state *ts, const struct ruleset *rs, struct diags *d)
+{
+	enum { WHITE, GREY, BLACK };
+	unsigned char *colour = xcalloc(ts->n, 1);
+	size_t *stack = xmalloc(ts->n * sizeof(*stack)), *next_rule = xcalloc(ts->n, sizeof(*next_rule));
+	for (size_t start = 0; start < ts->n; start++) {
+		if (colour[start] != WHITE)
+			continue;
+		size_t depth = 0;
+		stack[depth++] = start;
+		colour[start] = GREY;
+		while (depth) {
+			size_t c = stack[depth - 1];
+			struct chain_state *cs = &ts->chains[c];
+			if (next_rule[c] == cs->n) {
+				colour[c] = BLACK;
+				depth--;
+				continue;
+			}
+			const struct rule *r = cs->rules[next_rule[c]++];
+			struct chain_state *to = r->target ? find_chain(ts, r->target) : NULL;
+			if (!to)
+				continue;
+			size_t t = (size_t)(to - ts->chains);
+			if (colour[t] == GREY && r->loc.src == rs->src)
+				diag_error(d, "jump-loop", rule_tok_loc(r, r->target_tok), "this jump to %s closes a loop "
+					   "(%s is already on the way here): iptables-restore refuses it", r->target, r->target);
+			else if (colour[t] == WHITE) {
+				colour[t] = GREY;
+				stack[depth++] = t;
+			}
+		}
+	}
+	free(colour);
+	free(stack);
+	free(next_rule);
+}
+
 void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, struct diags *d)
 {
 	for (size_t t = 0; t < rs->n; t++) {
@@ -1244,19 +1349,17 @@ void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, st
 			continue;
 		struct table_state *ts = state_table(st, tb->name);
 		if (!noflush) {
-			for (size_t i = ts->n; i-- > 0;) {
-				if (ts->chains[i].builtin) {
-					ts->chains[i].n = 0;
-					ts->chains[i].policy = "ACCEPT";
-					ts->chains[i].known = true;
-				} else {
-					drop_chain(ts, i);
-				}
+			drop_user_chains(ts);
+			for (size_t i = 0; i < ts->n; i++) {
+				ts->chains[i].n = 0;
+				ts->chains[i].policy = "ACCEPT";
+				ts->chains[i].known = true;
 			}
 		}
 		for (size_t k = 0; k < tb->n; k++)
 			apply_rule(st, ts, &tb->rules[k], d);
 		check_jumps(st, ts, rs, d);
+		check_loops(ts, rs, d);
 	}
 }
 
@@ -1269,6 +1372,7 @@ void state_free(struct fw_state *st)
 			free(ts->chains[i].rules);
 		}
 		free(ts->chains);
+		free(ts->slots);
 		free(ts->name);
 	}
 	free(st->tables);

@@ -114,6 +114,8 @@ struct table_state {
 	char *name;
 	struct chain_state *chains;
 	size_t n, cap;
+	size_t *slots; /* open-addressing index by name: chain index + 1, 0 = empty */
+	size_t nslots;
 };
 
 struct fw_state {

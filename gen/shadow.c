@@ -162,7 +162,9 @@ static void shape_build(struct shape *s, const struct rule *r, int index)
 		for (size_t k = 0; k < mt->nopts; k++) {
 			const struct rule_opt *o = &mt->opts[k];
 			bool modelled = false;
-			if (!strcmp(o->name, "--dport") || !strcmp(o->name, "--dports"))
+			if (!mt->known || o->nargs < 1)
+				; /* an unknown module's options only compare as text */
+			else if (!strcmp(o->name, "--dport") || !strcmp(o->name, "--dports"))
 				modelled = take_ports(&s->dport, r, o);
 			else if (!strcmp(o->name, "--sport") || !strcmp(o->name, "--sports"))
 				modelled = take_ports(&s->sport, r, o);
