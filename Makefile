@@ -14,11 +14,6 @@ CPPFLAGS += -DDFW_VERSION='"$(VERSION)"' -DDFW_TEMPLATE_DIR='"$(DATADIR)/templat
 	    -DDFW_SYSCONF_DIR='"$(SYSCONFDIR)"'
 LDLIBS  += $(shell pkg-config --libs $(PKGS))
 
-ifeq ($(SANITIZE),1)
-CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-LDFLAGS += -fsanitize=address,undefined
-endif
-
 SRCS := $(wildcard gen/*.c)
 OBJS := $(SRCS:.c=.o)
 
@@ -30,9 +25,24 @@ dfwgen: $(OBJS)
 gen/%.o: gen/%.c $(wildcard gen/*.h) Makefile
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-# The whole suite; the network-namespace suites need root (CI runs as root).
-check: dfwgen
-	tests/run
+# The whole suite (the network-namespace suites need root; CI runs as root),
+# then every suite that needs no root again against an ASan + UBSan build.
+# make check SANITIZE=1 runs only that second pass.
+ASAN_BIN := build-asan/dfwgen
+ASAN_FLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=all $(shell pkg-config --cflags $(PKGS))
+
+$(ASAN_BIN): $(SRCS) $(wildcard gen/*.h) Makefile
+	@mkdir -p build-asan
+	$(CC) $(ASAN_FLAGS) $(CPPFLAGS) -o $@ $(SRCS) $(LDLIBS)
+
+ifeq ($(SANITIZE),1)
+check: $(ASAN_BIN)
+	SANITIZED=$(CURDIR)/$(ASAN_BIN) SANITIZED_ONLY=1 tests/run
+else
+check: dfwgen $(ASAN_BIN)
+	SANITIZED=$(CURDIR)/$(ASAN_BIN) tests/run
+endif
 
 # Regenerate the golden files after a deliberate output change; review the diff.
 golden: dfwgen
@@ -48,7 +58,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf dfwgen gen/*.o $(FUZZ_OUT)
+	rm -rf dfwgen gen/*.o $(FUZZ_OUT) build-asan
 
 .PHONY: all check golden install uninstall clean
 

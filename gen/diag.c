@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define MAX_MESSAGE 600
+
 struct source *source_from_text(const char *name, char *text, size_t len)
 {
 	struct source *src = xcalloc(1, sizeof(*src));
@@ -112,6 +114,8 @@ void diag_add(struct diags *d, enum severity sev, const char *id, struct loc loc
 	char *msg = xmalloc((size_t)n + 1);
 	vsnprintf(msg, (size_t)n + 1, fmt, ap);
 	va_end(ap);
+	if (n > MAX_MESSAGE) /* a message quoting a 1 MB token helps nobody */
+		strcpy(msg + MAX_MESSAGE - 7, " (cut)");
 	if (sev == SEV_WARNING && d->warnings_are_errors)
 		sev = SEV_ERROR;
 	struct diag item = {.sev = sev, .id = id, .loc = loc, .msg = msg};

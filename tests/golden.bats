@@ -68,3 +68,21 @@ golden_matches() {
 		run -1 grep -E '^:(INPUT|FORWARD|OUTPUT) |^-[FXPZE] |^\*nat|^:DOCKER |^-A DOCKER ' "$f"
 	done
 }
+
+@test "valgrind finds no error and no leak on the golden scenarios" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed (./install.sh installs it)"
+	[ -z "${DFW_SANITIZED_PASS:-}" ] || skip "valgrind cannot run an AddressSanitizer build"
+	vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect)
+	for dir in "$GOLDEN"/*/; do
+		run "${vg[@]}" "$DFWGEN" -t "$TEMPLATES" -c "$dir/dfwgen.ini" -d "$BATS_TEST_TMPDIR/empty" --live none
+		[ "$status" -ne 99 ]
+		run "${vg[@]}" "$DFWGEN" ipsets -t "$TEMPLATES" -c "$dir/dfwgen.ini" -d "$BATS_TEST_TMPDIR/empty"
+		[ "$status" -ne 99 ]
+		run "${vg[@]}" "$DFWGEN" check -s "$dir/ipsets" "$dir/rules.v4"
+		[ "$status" -ne 99 ]
+	done
+	# an error path too: diagnostics are freed as well
+	c=$(cfg bad.ini <<<$'[host]\ntcp = 99999\n[docker]\nbridges = x y')
+	run "${vg[@]}" "$DFWGEN" -t "$TEMPLATES" -c "$c" -d "$BATS_TEST_TMPDIR/empty" --live none
+	assert_equal "$status" 2
+}

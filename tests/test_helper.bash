@@ -5,7 +5,7 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
-DFWGEN="$ROOT/dfwgen"
+DFWGEN="${DFWGEN:-$ROOT/dfwgen}"
 TEMPLATES="$ROOT/templates"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 GOLDEN="$BATS_TEST_DIRNAME/golden"
