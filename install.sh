@@ -12,13 +12,15 @@ fi
 
 # build: compiler, pkg-config, libinih, libpcre2
 # run:   iptables, ipset
-# tests: bats and its libraries, iproute2 (network namespaces), socat (probes), jq, kmod
+# tests: bats and its libraries, iproute2 (network namespaces), socat (probes),
+#        jq, valgrind, util-linux (setpriv); make fuzz: clang with libFuzzer
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libinih-dev libpcre2-dev \
 	iptables ipset \
-	bats bats-support bats-assert bats-file iproute2 socat jq kmod procps >/dev/null
+	bats bats-support bats-assert bats-file iproute2 socat jq kmod procps util-linux valgrind \
+	clang libclang-rt-14-dev >/dev/null
 
 make
 make install PREFIX=/usr/local
