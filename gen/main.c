@@ -6,10 +6,13 @@
  *   render   fill the section templates into iptables-restore input
  *   ruleset  parse any restore file or iptables-save dump into a model
  *   check    the invariants over that model
+ *   apply    load it into the host, roll back on failure; status: drift
  * The generator checks its own output with the same ruleset + check code that
  * `dfwgen check` runs on files people write by hand. */
+#include "apply.h"
 #include "check.h"
 #include "diag.h"
+#include "host.h"
 #include "ini.h"
 #include "policy.h"
 #include "render.h"
@@ -33,12 +36,16 @@
 #ifndef DFW_SYSCONF_DIR
 #define DFW_SYSCONF_DIR "/etc/dfwgen"
 #endif
+#define DFW_STATE_DIR "/var/lib/dfwgen"
 
 enum exit_code { EXIT_OK = 0, EXIT_INVARIANT = 1, EXIT_USAGE = 2 };
 
 struct options {
 	const char *command;
 	const char *config, *dropins, *templates, *live, *output;
+	const char *state_dir, *backend;
+	int confirm_seconds;
+	bool dry_run;
 	enum family family;
 	bool full;
 	enum diag_format format;
@@ -56,6 +63,9 @@ static const char usage[] =
 	"       dfwgen [options] ipsets      ipset restore input, both families\n"
 	"       dfwgen [options] config      the merged configuration, each value with its file:line\n"
 	"       dfwgen check [options] [FILE...]  check restore files (no FILE or -: standard input)\n"
+	"       dfwgen [options] apply       generate, validate and load sets and rules; roll back on failure\n"
+	"       dfwgen confirm               keep what a waiting 'apply --confirm' loaded\n"
+	"       dfwgen [options] status      0 in sync, 1 drift, 2 cannot tell\n"
 	"\n"
 	"  -c FILE        main config (default " DFW_SYSCONF_DIR "/dfwgen.ini, if present)\n"
 	"  -d DIR         drop-in fragments, *.ini in byte order (default " DFW_SYSCONF_DIR "/rules.d)\n"
@@ -70,6 +80,12 @@ static const char usage[] =
 	"  --format text|json   diagnostics format (default text)\n"
 	"  -W error       treat warnings as errors\n"
 	"  --ssh-port N   the port the anti-lockout check protects (default 22; 0: off)\n"
+	"apply and status:\n"
+	"  --state-dir DIR   saved state, lock, confirmation (default /var/lib/dfwgen)\n"
+	"  --backend nft|legacy  the iptables flavour (default: the one Docker uses)\n"
+	"  --confirm SECONDS roll back unless confirmed within SECONDS\n"
+	"  --dry-run         print what would change, change nothing\n"
+	"  --format text|json  status and --dry-run output\n"
 	"  -h, --help     this text;  -V, --version\n"
 	"\n"
 	"exit status: 0 success, 1 the ruleset violates an invariant, 2 usage or config error\n";
@@ -86,6 +102,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"live", required_argument, NULL, 'L'}, {"full", no_argument, NULL, 'F'},
+		{"state-dir", required_argument, NULL, 'S'}, {"backend", required_argument, NULL, 'B'},
+		{"confirm", required_argument, NULL, 'C'}, {"dry-run", no_argument, NULL, 'N'},
 		{"format", required_argument, NULL, 'f'}, {"ssh-port", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0},
 	};
@@ -95,7 +113,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		switch (c) {
 		case 1: /* a word: the command, or a file to check */
 			if (!o->command && (!strcmp(optarg, "rules") || !strcmp(optarg, "ipsets") ||
-					    !strcmp(optarg, "config") || !strcmp(optarg, "check")))
+					    !strcmp(optarg, "config") || !strcmp(optarg, "check") || !strcmp(optarg, "apply") ||
+					    !strcmp(optarg, "confirm") || !strcmp(optarg, "status")))
 				o->command = optarg;
 			else if (o->command && !strcmp(o->command, "check"))
 				VEC_PUSH(o->files, o->nfiles, o->files_cap, optarg);
@@ -107,6 +126,21 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 't': o->templates = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'L': o->live = optarg; break;
+		case 'S': o->state_dir = optarg; break;
+		case 'N': o->dry_run = true; break;
+		case 'B':
+			if (strcmp(optarg, "nft") && strcmp(optarg, "legacy"))
+				return usage_error("--backend takes nft or legacy, not '%s'", optarg);
+			o->backend = optarg;
+			break;
+		case 'C': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || v < 1 || v > 86400)
+				return usage_error("--confirm takes 1 to 86400 seconds, not '%s'", optarg);
+			o->confirm_seconds = (int)v;
+			break;
+		}
 		case 'F': o->full = true; break;
 		case '4': o->family = FAM_V4; break;
 		case '6': o->family = FAM_V6; break;
@@ -140,8 +174,16 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (!o->command)
 		o->command = "rules";
 	bool is_check = !strcmp(o->command, "check");
-	if (!is_check && (o->nset_files || o->full || o->format == DIAG_JSON || o->werror || o->ssh_port_set))
-		return usage_error("-s, --full, --format, -W and --ssh-port belong to 'check', not '%s'", o->command);
+	bool touches_host = !strcmp(o->command, "apply") || !strcmp(o->command, "status");
+	if (!is_check && (o->nset_files || o->full || o->werror || o->ssh_port_set))
+		return usage_error("-s, --full, -W and --ssh-port belong to 'check', not '%s'", o->command);
+	if (!is_check && !touches_host && o->format == DIAG_JSON)
+		return usage_error("--format belongs to check, status and apply, not '%s'", o->command);
+	if (!touches_host && strcmp(o->command, "confirm") && (o->state_dir || o->backend || o->confirm_seconds || o->dry_run))
+		return usage_error("--state-dir, --backend, --confirm and --dry-run belong to apply and status, not '%s'", o->command);
+	if (touches_host && (o->live || o->output || o->family))
+		return usage_error("%s", "apply and status read the live rules themselves and handle both families: "
+				   "--live, -o, -4 and -6 do not apply");
 	if (is_check && (o->live || o->output || o->templates))
 		return usage_error("%s", "--live, -o and -t do not apply to 'check'");
 	return EXIT_OK;
@@ -182,7 +224,9 @@ static struct policy *load_policy(const struct options *o, struct ini_doc *doc, 
 
 /* ---- the live ruleset ---- */
 
-static struct source *read_live(const struct options *o, enum family f, struct diags *d)
+/* The host's filter table: from --live, or from the save tool (backend: a
+ * flavour, or NULL for whatever `iptables-save` is). */
+static struct source *read_live(const struct options *o, const char *backend, enum family f, struct diags *d)
 {
 	if (o->live && !strcmp(o->live, "none"))
 		return NULL;
@@ -194,20 +238,24 @@ static struct source *read_live(const struct options *o, enum family f, struct d
 			  "(pass --live FILE or --live none)");
 		return NULL;
 	}
-	const char *cmd = f == FAM_V4 ? "iptables-save -t filter" : "ip6tables-save -t filter";
-	FILE *pipe = popen(cmd, "r");
-	struct strbuf sb = {0};
-	char buf[65536];
-	size_t n;
-	while (pipe && (n = fread(buf, 1, sizeof(buf), pipe)) > 0)
-		sb_addn(&sb, buf, n);
-	if (!pipe || pclose(pipe) != 0) {
-		sb_free(&sb);
-		diag_error(d, "live-unreadable", (struct loc){0}, "'%s' failed; pass --live FILE or --live none", cmd);
+	char tool[64];
+	if (backend)
+		host_tool(tool, sizeof(tool), backend, f, "save");
+	else
+		snprintf(tool, sizeof(tool), "%s", f == FAM_V4 ? "iptables-save" : "ip6tables-save");
+	const char *argv[] = {tool, "-t", "filter", NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	if (r.status != 0) {
+		diag_error(d, "live-unreadable", (struct loc){0}, "'%s -t filter' failed (exit %d): %s", tool, r.status,
+			   r.err && *r.err ? r.err : "no message");
+		cmd_result_free(&r);
 		return NULL;
 	}
-	size_t len = sb.len;
-	return source_from_text(f == FAM_V4 ? "<iptables-save>" : "<ip6tables-save>", sb_steal(&sb), len);
+	char *name = xasprintf("<%s>", tool);
+	struct source *src = source_from_text(name, r.out, strlen(r.out));
+	free(name);
+	free(r.err);
+	return src;
 }
 
 /* ---- output ---- */
@@ -247,6 +295,8 @@ struct run {
 	size_t nrulesets, rulesets_cap;
 	struct rendered *rendered;
 	size_t nrendered, rendered_cap;
+	char *sets_text;
+	size_t set_names_cap;
 };
 
 static struct source *keep_source(struct run *run, struct source *src)
@@ -273,6 +323,7 @@ static void run_free(struct run *run)
 	for (size_t i = 0; i < run->nsources; i++)
 		source_free(run->sources[i]);
 	free(run->sources);
+	free(run->sets_text);
 	policy_free(run->p);
 	ini_free(&run->doc);
 	diags_free(&run->d);
@@ -281,10 +332,10 @@ static void run_free(struct run *run)
 }
 
 /* The host's filter table as iptables-restore would leave it (exact: every chain known). */
-static bool load_live(struct run *run, enum family f, struct fw_state *st)
+static bool load_live(struct run *run, const char *backend, enum family f, struct fw_state *st)
 {
 	struct diags scratch = {0};
-	struct source *src = keep_source(run, read_live(&run->o, f, &run->d));
+	struct source *src = keep_source(run, read_live(&run->o, backend, f, &run->d));
 	st->exact = true;
 	if (!src)
 		return !diags_failed(&run->d);
@@ -353,7 +404,7 @@ static int cmd_rules(struct run *run)
 	struct fw_state live = {0};
 	int code = EXIT_OK;
 	const char *text = NULL;
-	if (load_live(run, f, &live))
+	if (load_live(run, NULL, f, &live))
 		text = generate_rules(run, f, &live, &code);
 	else
 		code = EXIT_USAGE;
@@ -389,6 +440,67 @@ static int cmd_config(struct run *run)
 	fclose(mem);
 	int code = write_output(run->o.output, buf);
 	free(buf);
+	return code;
+}
+
+/* Everything apply and status need: the live tables (parsed twice: as they are,
+ * and with the generated rules applied) and the validated output. */
+static int build_plan(struct run *run, struct plan *pl, struct fw_state st[2][2])
+{
+	int code = EXIT_OK;
+	memset(pl, 0, sizeof(*pl));
+	pl->backend = host_backend(run->o.backend);
+	pl->host_chain = HOST_CHAIN;
+	pl->container_chain = CONTAINER_CHAIN;
+	for (int f = 0; f < 2 && code == EXIT_OK; f++) {
+		enum family fam = f ? FAM_V6 : FAM_V4;
+		pl->family[f] = f ? run->p->v6 : run->p->v4;
+		if (!pl->family[f])
+			continue;
+		if (!load_live(run, pl->backend, fam, &st[f][0]) || !load_live(run, pl->backend, fam, &st[f][1])) {
+			code = EXIT_USAGE;
+			break;
+		}
+		pl->live[f] = run->sources[run->nsources - 1]->text;
+		pl->live_state[f] = &st[f][0];
+		pl->after_state[f] = &st[f][1];
+		pl->rules[f] = generate_rules(run, fam, &st[f][1], &code);
+	}
+	if (code != EXIT_OK)
+		return code;
+	struct set_catalog sets = {0};
+	sets_from_policy(&sets, run->p);
+	for (size_t i = 0; i < sets.n; i++) {
+		if ((sets.v[i].family == FAM_V4 && run->p->v4) || (sets.v[i].family == FAM_V6 && run->p->v6))
+			VEC_PUSH(pl->set_names, pl->nset_names, run->set_names_cap, xstrdup(sets.v[i].name));
+	}
+	sets_free(&sets);
+	pl->sets = run->sets_text = sets_render(run->p);
+	return EXIT_OK;
+}
+
+static int cmd_apply(struct run *run, bool status_only)
+{
+	struct fw_state st[2][2] = {{{0}}};
+	struct plan pl = {0};
+	if (geteuid() != 0) {
+		diag_error(&run->d, "apply-failed", (struct loc){0}, "%s reads and loads the host's firewall: run it as root",
+			   status_only ? "status" : "apply");
+		return EXIT_USAGE;
+	}
+	int code = build_plan(run, &pl, st);
+	struct apply_opts ao = {
+		.state_dir = run->o.state_dir ? run->o.state_dir : DFW_STATE_DIR,
+		.confirm_seconds = run->o.confirm_seconds, .dry_run = run->o.dry_run,
+		.json = run->o.format == DIAG_JSON,
+	};
+	if (code == EXIT_OK)
+		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&pl, &ao, &run->d);
+	for (int f = 0; f < 2; f++) {
+		state_free(&st[f][0]);
+		state_free(&st[f][1]);
+	}
+	free_list(pl.set_names, pl.nset_names);
 	return code;
 }
 
@@ -440,16 +552,22 @@ int main(int argc, char **argv)
 		return code;
 	}
 	run.d.warnings_are_errors = run.o.werror;
-	bool is_check = !strcmp(run.o.command, "check");
+	bool is_check = !strcmp(run.o.command, "check"), is_confirm = !strcmp(run.o.command, "confirm");
 	/* check reads [policy] sections only when a config is named */
-	if (!is_check || run.o.config || run.o.dropins) {
+	if (is_confirm) {
+		code = apply_confirm(run.o.state_dir ? run.o.state_dir : DFW_STATE_DIR, &run.d);
+	} else if (!is_check || run.o.config || run.o.dropins) {
 		run.p = load_policy(&run.o, &run.doc, &run.d);
 		if (!run.p)
 			code = EXIT_USAGE;
 	}
-	if (code == EXIT_OK) {
+	if (code == EXIT_OK && !is_confirm) {
 		if (is_check)
 			code = cmd_check(&run);
+		else if (!strcmp(run.o.command, "apply"))
+			code = cmd_apply(&run, false);
+		else if (!strcmp(run.o.command, "status"))
+			code = cmd_apply(&run, true);
 		else if (!strcmp(run.o.command, "ipsets"))
 			code = cmd_ipsets(&run);
 		else if (!strcmp(run.o.command, "config"))

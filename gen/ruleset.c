@@ -1378,3 +1378,78 @@ void state_free(struct fw_state *st)
 	free(st->tables);
 	memset(st, 0, sizeof(*st));
 }
+
+/* ---- a normalised key: equal for rules iptables-save prints differently ---- */
+
+static int str_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static char *option_key(const struct rule *r, const struct rule_opt *o)
+{
+	struct strbuf sb = {0};
+	sb_addf(&sb, "%s%s=", o->neg ? "!" : "", o->name);
+	for (int i = 0; i < o->nargs; i++) {
+		const char *a = rule_arg(r, o, i);
+		if (!strcmp(o->name, "--ctstate") || !strcmp(o->name, "--state")) {
+			char **items; /* a set of states: order does not matter */
+			size_t n = split_list(a, &items);
+			qsort(items, n, sizeof(*items), str_order);
+			for (size_t k = 0; k < n; k++)
+				sb_addf(&sb, "%s%s", k ? "," : "", items[k]);
+			free_list(items, n);
+		} else if (!strcmp(o->name, "--limit") && strchr(a, '/')) {
+			/* 5/minute, 5/min and 5/m are one rate */
+			sb_addf(&sb, "%.*s/%c", (int)(strchr(a, '/') - a), a, strchr(a, '/')[1]);
+		} else {
+			sb_addf(&sb, "%s%s", i ? " " : "", a);
+		}
+	}
+	return sb_steal(&sb);
+}
+
+char *rule_key(const struct rule *r)
+{
+	struct strbuf sb = {0};
+	char buf[ADDR_STRLEN];
+	if (r->proto)
+		sb_addf(&sb, "%sp=%s;", r->proto_neg ? "!" : "", r->proto);
+	if (r->has_src) {
+		addr_format(&r->src, buf, true);
+		sb_addf(&sb, "%ss=%s;", r->src_neg ? "!" : "", r->src_list ? r->tok[0].text : buf);
+	}
+	if (r->has_dst) {
+		addr_format(&r->dst, buf, true);
+		sb_addf(&sb, "%sd=%s;", r->dst_neg ? "!" : "", r->dst_list ? r->tok[0].text : buf);
+	}
+	if (r->in_if)
+		sb_addf(&sb, "%si=%s;", r->in_neg ? "!" : "", r->in_if);
+	if (r->out_if)
+		sb_addf(&sb, "%so=%s;", r->out_neg ? "!" : "", r->out_if);
+	/* matches in any order, each with its options in any order */
+	char **ms = xcalloc(r->nm + 1, sizeof(*ms));
+	for (size_t i = 0; i < r->nm; i++) {
+		char **os = xcalloc(r->m[i].nopts + 1, sizeof(*os));
+		for (size_t k = 0; k < r->m[i].nopts; k++)
+			os[k] = option_key(r, &r->m[i].opts[k]);
+		qsort(os, r->m[i].nopts, sizeof(*os), str_order);
+		struct strbuf m = {0};
+		sb_addf(&m, "m=%s", r->m[i].module);
+		for (size_t k = 0; k < r->m[i].nopts; k++)
+			sb_addf(&m, " %s", os[k]);
+		free_list(os, r->m[i].nopts);
+		ms[i] = sb_steal(&m);
+	}
+	qsort(ms, r->nm, sizeof(*ms), str_order);
+	for (size_t i = 0; i < r->nm; i++)
+		sb_addf(&sb, "%s;", ms[i]);
+	free_list(ms, r->nm);
+	sb_addf(&sb, "%s=%s", r->is_goto ? "g" : "j", r->target ? r->target : "");
+	for (size_t k = 0; k < r->ntopts; k++) {
+		char *o = option_key(r, &r->topts[k]);
+		sb_addf(&sb, " %s", o);
+		free(o);
+	}
+	return sb_steal(&sb);
+}

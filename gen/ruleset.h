@@ -95,6 +95,9 @@ bool target_is_terminal(const char *target);
 bool chain_is_builtin(const char *table, const char *chain);
 /* The canonical one-line form "-A CHAIN SPEC" (for policies and messages). */
 char *rule_canonical(const struct rule *r);
+/* A normalised form: two rules with the same key match the same packets the
+ * same way, however iptables-save orders and abbreviates them. */
+char *rule_key(const struct rule *r);
 /* The location of token i (the whole line when i < 0). */
 struct loc rule_tok_loc(const struct rule *r, int i);
 

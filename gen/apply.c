@@ -1,0 +1,445 @@
+#include "apply.h"
+
+#include "host.h"
+#include "util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- differences between what the host holds and what it should ---- */
+
+struct drift {
+	int family;       /* 4, 6, or 0 for sets */
+	const char *kind; /* input-jump, forward-jump, chain, set */
+	char *what;
+};
+
+struct drifts {
+	struct drift *v;
+	size_t n, cap;
+};
+
+static void add_drift(struct drifts *ds, int family, const char *kind, char *what)
+{
+	VEC_PUSH(ds->v, ds->n, ds->cap, ((struct drift){family, kind, what}));
+}
+
+static void jump_drift(struct drifts *ds, int fam, struct fw_state *st, const char *from, const char *to, const char *kind)
+{
+	struct chain_state *c = state_chain(st, "filter", from);
+	size_t jumps = 0, first = 0;
+	for (size_t i = 0; c && i < c->n; i++) {
+		if (c->rules[i]->target && !strcmp(c->rules[i]->target, to) && !jumps++)
+			first = i;
+	}
+	if (!jumps)
+		add_drift(ds, fam, kind, xasprintf("%s does not jump to %s", from, to));
+	else if (jumps > 1)
+		add_drift(ds, fam, kind, xasprintf("%s jumps to %s %zu times", from, to, jumps));
+	else if (first)
+		add_drift(ds, fam, kind, xasprintf("%s's jump to %s is rule %zu, not the first", from, to, first + 1));
+}
+
+/* Rules present on one side only, in chain order. */
+static void chain_drift(struct drifts *ds, int fam, struct fw_state *live, struct fw_state *want, const char *name)
+{
+	struct chain_state *a = state_chain(live, "filter", name), *b = state_chain(want, "filter", name);
+	size_t na = a ? a->n : 0, nb = b ? b->n : 0;
+	char **ka = xcalloc(na + 1, sizeof(char *)), **kb = xcalloc(nb + 1, sizeof(char *));
+	for (size_t i = 0; i < na; i++)
+		ka[i] = rule_key(a->rules[i]);
+	for (size_t i = 0; i < nb; i++)
+		kb[i] = rule_key(b->rules[i]);
+	if (!a && b)
+		add_drift(ds, fam, "chain", xasprintf("chain %s does not exist", name));
+	bool same = na == nb;
+	for (size_t i = 0; same && i < na; i++)
+		same = !strcmp(ka[i], kb[i]);
+	size_t before = ds->n;
+	for (size_t i = 0; !same && i < nb; i++) {
+		bool found = false;
+		for (size_t k = 0; k < na && !found; k++)
+			found = !strcmp(kb[i], ka[k]);
+		if (!found)
+			add_drift(ds, fam, "chain", xasprintf("+ -A %s %s", name, b->rules[i]->spec));
+	}
+	for (size_t i = 0; !same && i < na; i++) {
+		bool found = false;
+		for (size_t k = 0; k < nb && !found; k++)
+			found = !strcmp(ka[i], kb[k]);
+		if (!found)
+			add_drift(ds, fam, "chain", xasprintf("- -A %s %s", name, a->rules[i]->spec));
+	}
+	if (!same && ds->n == before)
+		add_drift(ds, fam, "chain", xasprintf("chain %s holds its rules in another order", name));
+	free_list(ka, na);
+	free_list(kb, nb);
+}
+
+/* "add NAME MEMBER" lines of an ipset file, for one set. */
+static char **members(const char *text, const char *set, size_t *n)
+{
+	char **v = NULL;
+	size_t cap = 0;
+	*n = 0;
+	char *copy = xstrdup(text ? text : "");
+	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64], member[128];
+		if (sscanf(line, "add %63s %127s", name, member) == 2 && !strcmp(name, set))
+			VEC_PUSH(v, *n, cap, xstrdup(member));
+	}
+	free(copy);
+	return v;
+}
+
+static bool in_list(char **v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i], s))
+			return true;
+	}
+	return false;
+}
+
+static void set_drift(struct drifts *ds, const struct plan *p, const char *live_sets)
+{
+	for (size_t i = 0; i < p->nset_names; i++) {
+		const char *name = p->set_names[i];
+		char *tmp = xasprintf("%s.n", name), *create = xasprintf("create %s ", name);
+		size_t nw, nl;
+		char **want = members(p->sets, tmp, &nw), **have = members(live_sets, name, &nl);
+		if (!strstr(live_sets ? live_sets : "", create))
+			add_drift(ds, 0, "set", xasprintf("set %s does not exist", name));
+		for (size_t k = 0; k < nw; k++) {
+			if (!in_list(have, nl, want[k]))
+				add_drift(ds, 0, "set", xasprintf("set %s lacks %s", name, want[k]));
+		}
+		for (size_t k = 0; k < nl; k++) {
+			if (!in_list(want, nw, have[k]))
+				add_drift(ds, 0, "set", xasprintf("set %s holds %s, which the config does not", name, have[k]));
+		}
+		free_list(want, nw);
+		free_list(have, nl);
+		free(tmp);
+		free(create);
+	}
+}
+
+static char *ipset_save(void)
+{
+	const char *argv[] = {"ipset", "save", NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	char *out = r.status == 0 ? xstrdup(r.out) : NULL;
+	cmd_result_free(&r);
+	return out;
+}
+
+static void collect_drift(const struct plan *p, const char *live_sets, struct drifts *ds)
+{
+	for (int f = 0; f < 2; f++) {
+		if (!p->family[f])
+			continue;
+		int fam = f ? 6 : 4;
+		jump_drift(ds, fam, p->live_state[f], "INPUT", p->host_chain, "input-jump");
+		jump_drift(ds, fam, p->live_state[f], "FORWARD", p->container_chain, "forward-jump");
+		chain_drift(ds, fam, p->live_state[f], p->after_state[f], p->host_chain);
+		chain_drift(ds, fam, p->live_state[f], p->after_state[f], p->container_chain);
+	}
+	set_drift(ds, p, live_sets);
+}
+
+static void print_drifts(FILE *out, const struct drifts *ds, bool json, const char *verb)
+{
+	if (json) {
+		fprintf(out, "{\"in_sync\": %s, \"drift\": [", ds->n ? "false" : "true");
+		for (size_t i = 0; i < ds->n; i++) {
+			fprintf(out, "%s\n {\"family\": %d, \"kind\": \"%s\", \"what\": \"", i ? "," : "", ds->v[i].family, ds->v[i].kind);
+			for (const char *c = ds->v[i].what; *c; c++)
+				fprintf(out, *c == '"' || *c == '\\' ? "\\%c" : (unsigned char)*c < 0x20 ? "?" : "%c", *c);
+			fputs("\"}", out);
+		}
+		fputs(ds->n ? "\n]}\n" : "]}\n", out);
+		return;
+	}
+	if (!ds->n)
+		fprintf(out, "in sync: the host holds what the configuration generates\n");
+	for (size_t i = 0; i < ds->n; i++) {
+		if (ds->v[i].family)
+			fprintf(out, "%s IPv%d %s: %s\n", verb, ds->v[i].family, ds->v[i].kind, ds->v[i].what);
+		else
+			fprintf(out, "%s %s: %s\n", verb, ds->v[i].kind, ds->v[i].what);
+	}
+}
+
+static void drifts_free(struct drifts *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		free(ds->v[i].what);
+	free(ds->v);
+}
+
+int apply_status(const struct plan *p, const struct apply_opts *o, FILE *out)
+{
+	struct drifts ds = {0};
+	char *sets = ipset_save();
+	collect_drift(p, sets, &ds);
+	print_drifts(out, &ds, o->json, "drift");
+	int code = ds.n ? 1 : 0;
+	drifts_free(&ds);
+	free(sets);
+	return code;
+}
+
+/* ---- the state directory ---- */
+
+static char *state_path(const struct apply_opts *o, const char *name)
+{
+	return xasprintf("%s/%s", o->state_dir, name);
+}
+
+static bool write_file(const char *path, const char *text)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	bool ok = f && fputs(text ? text : "", f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+	if (f)
+		ok &= fclose(f) == 0;
+	ok = ok && rename(tmp, path) == 0;
+	free(tmp);
+	return ok;
+}
+
+static char *read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	struct strbuf sb = {0};
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		sb_addn(&sb, buf, n);
+	fclose(f);
+	return sb_steal(&sb);
+}
+
+/* Test hook: DFWGEN_FAULT=STEP kills the process there, as a power cut would. */
+static void fault_point(const char *step)
+{
+	const char *f = getenv("DFWGEN_FAULT");
+	if (f && !strcmp(f, step))
+		kill(getpid(), SIGKILL);
+}
+
+/* ---- loading ---- */
+
+static bool run_step(const char *const *argv, const char *input, const char *what, struct diags *d)
+{
+	struct cmd_result r = host_run(argv, input);
+	if (r.status != 0)
+		diag_error(d, "apply-failed", (struct loc){0}, "%s failed (%s, exit %d): %s", what, argv[0], r.status,
+			   r.err && *r.err ? r.err : "no message");
+	cmd_result_free(&r);
+	return r.status == 0;
+}
+
+static bool load_rules(const struct plan *p, int f, const char *text, bool test, bool noflush, struct diags *d)
+{
+	char tool[64];
+	host_tool(tool, sizeof(tool), p->backend, f ? FAM_V6 : FAM_V4, "restore");
+	const char *argv[5] = {tool, "-w"};
+	int n = 2;
+	if (test)
+		argv[n++] = "--test";
+	if (noflush)
+		argv[n++] = "--noflush";
+	argv[n] = NULL;
+	char *what = xasprintf("%s the IPv%d rules", test ? "testing" : noflush ? "loading" : "restoring", f ? 6 : 4);
+	bool ok = run_step(argv, text, what, d);
+	free(what);
+	return ok;
+}
+
+/* The dfw- sets of an `ipset save`, as a file that puts them back atomically. */
+static char *sets_restore_text(const char *saved)
+{
+	struct strbuf sb = {0};
+	char *copy = xstrdup(saved ? saved : "");
+	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char verb[16], name[64];
+		int used = 0;
+		if (sscanf(line, "%15s %63s %n", verb, name, &used) < 2 || strncmp(name, "dfw-", 4) || strstr(name, ".n"))
+			continue;
+		if (!strcmp(verb, "create"))
+			sb_addf(&sb, "create %s %s -exist\ncreate %s.r %s -exist\nflush %s.r\n", name, line + used, name, line + used, name);
+		else if (!strcmp(verb, "add"))
+			sb_addf(&sb, "add %s.r %s -exist\n", name, line + used);
+	}
+	/* swaps last: every set is complete before any is replaced */
+	char *again = xstrdup(saved ? saved : "");
+	for (char *save = NULL, *line = strtok_r(again, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		if (sscanf(line, "create %63s", name) == 1 && !strncmp(name, "dfw-", 4) && !strstr(name, ".n"))
+			sb_addf(&sb, "swap %s.r %s\ndestroy %s.r\n", name, name, name);
+	}
+	free(copy);
+	free(again);
+	return sb_steal(&sb);
+}
+
+/* dfw- sets nobody wants: not among `keep`. Destroying a set a rule still
+ * uses fails; that is fine, it stays. */
+static void destroy_sets_except(char **keep, size_t nkeep, const char *keep_text)
+{
+	const char *argv[] = {"ipset", "list", "-n", NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	char *copy = xstrdup(r.out ? r.out : "");
+	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		char *create = xasprintf("create %s ", name);
+		bool wanted = in_list(keep, nkeep, name) || (keep_text && strstr(keep_text, create));
+		free(create);
+		if (strncmp(name, "dfw-", 4) || wanted)
+			continue;
+		const char *destroy[] = {"ipset", "destroy", name, NULL};
+		struct cmd_result dr = host_run(destroy, NULL);
+		cmd_result_free(&dr);
+	}
+	free(copy);
+	cmd_result_free(&r);
+}
+
+/* Puts back exactly what was saved: the filter tables, then dfwgen's sets. */
+static bool roll_back(const struct plan *p, const struct apply_opts *o, struct diags *d)
+{
+	bool ok = true;
+	for (int f = 0; f < 2; f++) {
+		char *path = state_path(o, f ? "saved.v6" : "saved.v4");
+		char *text = read_file(path);
+		free(path);
+		if (text)
+			ok &= load_rules(p, f, text, false, false, d);
+		free(text);
+	}
+	char *path = state_path(o, "saved.sets");
+	char *saved = read_file(path);
+	free(path);
+	char *restore = sets_restore_text(saved);
+	const char *argv[] = {"ipset", "restore", NULL};
+	if (*restore)
+		ok &= run_step(argv, restore, "restoring the saved sets", d);
+	destroy_sets_except(NULL, 0, saved ? saved : "");
+	free(restore);
+	free(saved);
+	return ok;
+}
+
+static bool confirmed(const struct apply_opts *o, int seconds)
+{
+	char *flag = state_path(o, "confirmed");
+	unlink(flag);
+	if (isatty(0))
+		fprintf(stderr, "dfwgen: new rules are in force. Type yes (or run 'dfwgen confirm') within %d seconds "
+			"to keep them; otherwise they are rolled back.\n", seconds);
+	bool ok = false;
+	for (time_t end = time(NULL) + seconds; !ok && time(NULL) < end;) {
+		struct pollfd pf = {.fd = isatty(0) ? 0 : -1, .events = POLLIN};
+		if (poll(&pf, 1, 100) > 0 && (pf.revents & POLLIN)) {
+			char line[64] = "";
+			if (fgets(line, sizeof(line), stdin) && !strncmp(line, "yes", 3))
+				ok = true;
+		}
+		struct stat st;
+		ok |= stat(flag, &st) == 0;
+	}
+	unlink(flag);
+	free(flag);
+	return ok;
+}
+
+int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
+{
+	if (o->dry_run) {
+		struct drifts ds = {0};
+		char *sets = ipset_save();
+		collect_drift(p, sets, &ds);
+		print_drifts(stdout, &ds, o->json, "would change");
+		drifts_free(&ds);
+		free(sets);
+		return 0;
+	}
+	char err[512];
+	int lock = host_lock(o->state_dir, err, sizeof(err));
+	if (lock < 0) {
+		diag_error(d, "apply-failed", (struct loc){0}, "%s", err);
+		return 2;
+	}
+	char *pending = state_path(o, "pending");
+	struct stat st;
+	if (stat(pending, &st) == 0) {
+		/* an apply died half-way: first put back what it had saved */
+		diag_note(d, "apply-recovered", (struct loc){0}, "an earlier apply did not finish: restoring what it saved first");
+		roll_back(p, o, d);
+	}
+	char *sets_before = ipset_save();
+	char *p4 = state_path(o, "saved.v4"), *p6 = state_path(o, "saved.v6"), *ps = state_path(o, "saved.sets");
+	unlink(p4);
+	unlink(p6);
+	bool saved = write_file(ps, sets_before) && (!p->family[0] || write_file(p4, p->live[0])) &&
+		     (!p->family[1] || write_file(p6, p->live[1])) && write_file(pending, "");
+	free(p4);
+	free(p6);
+	free(ps);
+	int code = 0;
+	const char *ipset[] = {"ipset", "restore", NULL};
+	if (!saved) {
+		diag_error(d, "apply-failed", (struct loc){0}, "cannot save the current state in %s: %s", o->state_dir, strerror(errno));
+		code = 2;
+	} else if (!run_step(ipset, p->sets, "loading the sets", d)) {
+		code = 2;
+	} else {
+		fault_point("after-sets");
+		for (int f = 0; f < 2 && !code; f++) {
+			if (p->family[f] && (!load_rules(p, f, p->rules[f], true, true, d) || !load_rules(p, f, p->rules[f], false, true, d)))
+				code = 2;
+			fault_point(f ? "after-v6" : "after-v4");
+		}
+	}
+	if (!code && o->confirm_seconds > 0 && !confirmed(o, o->confirm_seconds)) {
+		diag_error(d, "not-confirmed", (struct loc){0}, "not confirmed within %d seconds: the previous "
+			   "ruleset is back", o->confirm_seconds);
+		code = 1;
+	}
+	if (code && saved && !roll_back(p, o, d))
+		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: the saved state is in %s", o->state_dir);
+	else if (!code)
+		destroy_sets_except(p->set_names, p->nset_names, NULL);
+	if (saved)
+		unlink(pending);
+	free(pending);
+	free(sets_before);
+	close(lock);
+	return code;
+}
+
+int apply_confirm(const char *state_dir, struct diags *d)
+{
+	char *flag = xasprintf("%s/confirmed", state_dir), *lock = xasprintf("%s/pending", state_dir);
+	struct stat st;
+	int code = 0;
+	if (stat(lock, &st) != 0) {
+		diag_error(d, "apply-failed", (struct loc){0}, "no apply is waiting for confirmation");
+		code = 2;
+	} else if (!write_file(flag, "")) {
+		diag_error(d, "apply-failed", (struct loc){0}, "cannot write %s: %s", flag, strerror(errno));
+		code = 2;
+	}
+	free(flag);
+	free(lock);
+	return code;
+}

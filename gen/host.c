@@ -1,0 +1,153 @@
+#include "host.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct cmd_result host_run(const char *const *argv, const char *input)
+{
+	struct cmd_result res = {.status = 127};
+	int in[2], out[2], err[2];
+	if (pipe(in) || pipe(out) || pipe(err)) {
+		res.err = xasprintf("pipe: %s", strerror(errno));
+		return res;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		for (int fd = 3; fd < 64; fd++)
+			close(fd);
+		execvp(argv[0], (char *const *)argv);
+		fprintf(stderr, "cannot run %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	struct strbuf o = {0}, e = {0};
+	size_t sent = 0, len = input ? strlen(input) : 0;
+	if (pid < 0 || !len)
+		close(in[1]);
+	signal(SIGPIPE, SIG_IGN);
+	struct pollfd pf[3] = {{.fd = out[0], .events = POLLIN}, {.fd = err[0], .events = POLLIN},
+			       {.fd = pid > 0 && len ? in[1] : -1, .events = POLLOUT}};
+	while (pid > 0 && (pf[0].fd >= 0 || pf[1].fd >= 0)) {
+		if (poll(pf, 3, -1) < 0 && errno != EINTR)
+			break;
+		char buf[65536];
+		for (int i = 0; i < 2; i++) {
+			if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t n = read(pf[i].fd, buf, sizeof(buf));
+			if (n > 0)
+				sb_addn(i ? &e : &o, buf, (size_t)n);
+			else {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+			}
+		}
+		if (pf[2].fd >= 0 && (pf[2].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t n = write(pf[2].fd, input + sent, len - sent);
+			if (n > 0)
+				sent += (size_t)n;
+			if (n <= 0 || sent == len) {
+				close(pf[2].fd);
+				pf[2].fd = -1;
+			}
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		if (pf[i].fd >= 0)
+			close(pf[i].fd);
+	}
+	int st;
+	if (pid > 0 && waitpid(pid, &st, 0) == pid)
+		res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	res.out = sb_steal(&o);
+	res.err = sb_steal(&e);
+	return res;
+}
+
+void cmd_result_free(struct cmd_result *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+void host_tool(char *buf, size_t size, const char *backend, enum family f, const char *verb)
+{
+	snprintf(buf, size, "%s-%s-%s", f == FAM_V6 ? "ip6tables" : "iptables", backend, verb);
+}
+
+/* Reading the legacy tables loads ip_tables and creates them, which makes
+ * every later iptables-nft call warn: only look when the kernel has them. */
+static bool legacy_tables_exist(void)
+{
+	FILE *f = fopen("/proc/net/ip_tables_names", "r");
+	char line[64];
+	bool filter = false;
+	while (f && fgets(line, sizeof(line), f))
+		filter |= !strncmp(line, "filter", 6);
+	if (f)
+		fclose(f);
+	return filter;
+}
+
+static bool holds_docker(const char *backend)
+{
+	if (!strcmp(backend, "legacy") && !legacy_tables_exist())
+		return false;
+	char tool[64];
+	host_tool(tool, sizeof(tool), backend, FAM_V4, "save");
+	const char *argv[] = {tool, "-t", "filter", NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	bool found = r.status == 0 && strstr(r.out, ":DOCKER");
+	cmd_result_free(&r);
+	return found;
+}
+
+const char *host_backend(const char *forced)
+{
+	if (forced)
+		return forced;
+	/* never mix flavours: follow the one Docker wrote its chains with */
+	bool nft = holds_docker("nft"), legacy = holds_docker("legacy");
+	if (nft != legacy)
+		return nft ? "nft" : "legacy";
+	const char *argv[] = {"iptables", "-V", NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	const char *b = r.out && strstr(r.out, "legacy") ? "legacy" : "nft";
+	cmd_result_free(&r);
+	return b;
+}
+
+int host_lock(const char *state_dir, char *err, size_t errsize)
+{
+	if (mkdir(state_dir, 0700) && errno != EEXIST) {
+		snprintf(err, errsize, "cannot create %s: %s", state_dir, strerror(errno));
+		return -1;
+	}
+	char *path = xasprintf("%s/lock", state_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
+		snprintf(err, errsize, "cannot lock %s/lock: %s", state_dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
