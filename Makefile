@@ -2,7 +2,12 @@
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/sbin
 DATADIR    ?= $(PREFIX)/share/dfwgen
+LIBDIR     ?= $(PREFIX)/lib/dfwgen
+MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc/dfwgen
+UNITDIR    ?= /etc/systemd/system
+APTCONFDIR ?= /etc/apt/apt.conf.d
+NFPDIR     ?= /usr/share/netfilter-persistent/plugins.d
 DESTDIR    ?=
 VERSION    := 0.1.0
 
@@ -48,14 +53,33 @@ endif
 golden: dfwgen
 	tests/regen-golden
 
+SUBST = sed -e 's|@SBINDIR@|$(BINDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g'
+
+# The hooks act only once the admin enables dfwgen.service (see README).
 install: dfwgen
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR)/docker.service.d \
+		$(DESTDIR)$(APTCONFDIR) $(DESTDIR)$(NFPDIR)
 	install -m 0755 dfwgen $(DESTDIR)$(BINDIR)/dfwgen
 	install -m 0644 templates/*.rules $(DESTDIR)$(DATADIR)/templates/
+	$(SUBST) contrib/dfwgen-hook >$(DESTDIR)$(LIBDIR)/dfwgen-hook
+	chmod 0755 $(DESTDIR)$(LIBDIR)/dfwgen-hook
+	$(SUBST) contrib/systemd/dfwgen.service >$(DESTDIR)$(UNITDIR)/dfwgen.service
+	$(SUBST) contrib/systemd/docker.service.d-dfwgen.conf >$(DESTDIR)$(UNITDIR)/docker.service.d/dfwgen.conf
+	$(SUBST) contrib/apt/80dfwgen >$(DESTDIR)$(APTCONFDIR)/80dfwgen
+	$(SUBST) contrib/netfilter-persistent/dfwgen >$(DESTDIR)$(NFPDIR)/05-dfwgen-sets
+	$(SUBST) contrib/netfilter-persistent/dfwgen >$(DESTDIR)$(NFPDIR)/35-dfwgen
+	chmod 0755 $(DESTDIR)$(NFPDIR)/05-dfwgen-sets $(DESTDIR)$(NFPDIR)/35-dfwgen
+	install -m 0644 man/dfwgen.8 $(DESTDIR)$(MANDIR)/man8/dfwgen.8
+	install -m 0644 man/dfwgen.ini.5 $(DESTDIR)$(MANDIR)/man5/dfwgen.ini.5
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/dfwgen
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(BINDIR)/dfwgen $(DESTDIR)$(UNITDIR)/dfwgen.service \
+		$(DESTDIR)$(UNITDIR)/docker.service.d/dfwgen.conf $(DESTDIR)$(APTCONFDIR)/80dfwgen \
+		$(DESTDIR)$(NFPDIR)/05-dfwgen-sets $(DESTDIR)$(NFPDIR)/35-dfwgen \
+		$(DESTDIR)$(MANDIR)/man8/dfwgen.8 $(DESTDIR)$(MANDIR)/man5/dfwgen.ini.5
+	-rmdir $(DESTDIR)$(UNITDIR)/docker.service.d 2>/dev/null
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 
 clean:
 	rm -rf dfwgen gen/*.o $(FUZZ_OUT) build-asan

@@ -13,14 +13,15 @@ fi
 # build: compiler, pkg-config, libinih, libpcre2
 # run:   iptables, ipset
 # tests: bats and its libraries, iproute2 (network namespaces), socat (probes),
-#        jq, valgrind, util-linux (setpriv); make fuzz: clang with libFuzzer
+#        jq, valgrind, util-linux (setpriv), systemd (systemd-analyze verify);
+#        make fuzz: clang with libFuzzer
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libinih-dev libpcre2-dev \
 	iptables ipset \
 	bats bats-support bats-assert bats-file iproute2 socat jq kmod procps util-linux valgrind \
-	clang libclang-rt-14-dev >/dev/null
+	clang libclang-rt-14-dev systemd >/dev/null
 
 make
 make install PREFIX=/usr/local

@@ -249,10 +249,10 @@ static bool run_step(const char *const *argv, const char *input, const char *wha
 	return r.status == 0;
 }
 
-static bool load_rules(const struct plan *p, int f, const char *text, bool test, bool noflush, struct diags *d)
+static bool load_rules(const char *backend, int f, const char *text, bool test, bool noflush, struct diags *d)
 {
 	char tool[64];
-	host_tool(tool, sizeof(tool), p->backend, f ? FAM_V6 : FAM_V4, "restore");
+	host_tool(tool, sizeof(tool), backend, f ? FAM_V6 : FAM_V4, "restore");
 	const char *argv[5] = {tool, "-w"};
 	int n = 2;
 	if (test)
@@ -315,18 +315,18 @@ static void destroy_sets_except(char **keep, size_t nkeep, const char *keep_text
 }
 
 /* Puts back exactly what was saved: the filter tables, then dfwgen's sets. */
-static bool roll_back(const struct plan *p, const struct apply_opts *o, struct diags *d)
+static bool roll_back(const char *backend, const char *state_dir, struct diags *d)
 {
 	bool ok = true;
 	for (int f = 0; f < 2; f++) {
-		char *path = state_path(o, f ? "saved.v6" : "saved.v4");
+		char *path = xasprintf("%s/%s", state_dir, f ? "saved.v6" : "saved.v4");
 		char *text = read_file(path);
 		free(path);
 		if (text)
-			ok &= load_rules(p, f, text, false, false, d);
+			ok &= load_rules(backend, f, text, false, false, d);
 		free(text);
 	}
-	char *path = state_path(o, "saved.sets");
+	char *path = xasprintf("%s/saved.sets", state_dir);
 	char *saved = read_file(path);
 	free(path);
 	char *restore = sets_restore_text(saved);
@@ -373,19 +373,7 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
 		free(sets);
 		return 0;
 	}
-	char err[512];
-	int lock = host_lock(o->state_dir, err, sizeof(err));
-	if (lock < 0) {
-		diag_error(d, "apply-failed", (struct loc){0}, "%s", err);
-		return 2;
-	}
 	char *pending = state_path(o, "pending");
-	struct stat st;
-	if (stat(pending, &st) == 0) {
-		/* an apply died half-way: first put back what it had saved */
-		diag_note(d, "apply-recovered", (struct loc){0}, "an earlier apply did not finish: restoring what it saved first");
-		roll_back(p, o, d);
-	}
 	char *sets_before = ipset_save();
 	char *p4 = state_path(o, "saved.v4"), *p6 = state_path(o, "saved.v6"), *ps = state_path(o, "saved.sets");
 	unlink(p4);
@@ -405,7 +393,8 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
 	} else {
 		fault_point("after-sets");
 		for (int f = 0; f < 2 && !code; f++) {
-			if (p->family[f] && (!load_rules(p, f, p->rules[f], true, true, d) || !load_rules(p, f, p->rules[f], false, true, d)))
+			if (p->family[f] && (!load_rules(p->backend, f, p->rules[f], true, true, d) ||
+					     !load_rules(p->backend, f, p->rules[f], false, true, d)))
 				code = 2;
 			fault_point(f ? "after-v6" : "after-v4");
 		}
@@ -415,7 +404,7 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
 			   "ruleset is back", o->confirm_seconds);
 		code = 1;
 	}
-	if (code && saved && !roll_back(p, o, d))
+	if (code && saved && !roll_back(p->backend, o->state_dir, d))
 		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: the saved state is in %s", o->state_dir);
 	else if (!code)
 		destroy_sets_except(p->set_names, p->nset_names, NULL);
@@ -423,8 +412,26 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
 		unlink(pending);
 	free(pending);
 	free(sets_before);
-	close(lock);
 	return code;
+}
+
+int apply_begin(const char *state_dir, const char *backend, struct diags *d)
+{
+	char err[512];
+	int lock = host_lock(state_dir, err, sizeof(err));
+	if (lock < 0) {
+		diag_error(d, "apply-failed", (struct loc){0}, "%s", err);
+		return -1;
+	}
+	char *pending = xasprintf("%s/pending", state_dir);
+	struct stat st;
+	if (stat(pending, &st) == 0) {
+		diag_note(d, "apply-recovered", (struct loc){0}, "an earlier apply did not finish: restoring what it saved first");
+		if (roll_back(backend, state_dir, d))
+			unlink(pending);
+	}
+	free(pending);
+	return lock;
 }
 
 int apply_confirm(const char *state_dir, struct diags *d)

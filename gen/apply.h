@@ -29,6 +29,10 @@ struct apply_opts {
 	bool json;
 };
 
+/* Takes the state directory's lock (kept until exit) and, if an earlier apply
+ * died half-way, first puts back what it had saved. -1 on failure. Call it
+ * before reading the live rules that the plan is made from. */
+int apply_begin(const char *state_dir, const char *backend, struct diags *d);
 /* Returns 0 (applied), 1 (rolled back: not confirmed) or 2 (failed; the
  * previous ruleset and sets are back as they were). */
 int apply_run(const struct plan *plan, const struct apply_opts *o, struct diags *d);

@@ -488,14 +488,18 @@ static int cmd_apply(struct run *run, bool status_only)
 			   status_only ? "status" : "apply");
 		return EXIT_USAGE;
 	}
-	int code = build_plan(run, &pl, st);
 	struct apply_opts ao = {
 		.state_dir = run->o.state_dir ? run->o.state_dir : DFW_STATE_DIR,
 		.confirm_seconds = run->o.confirm_seconds, .dry_run = run->o.dry_run,
 		.json = run->o.format == DIAG_JSON,
 	};
+	bool changes = !status_only && !ao.dry_run;
+	int lock = changes ? apply_begin(ao.state_dir, host_backend(run->o.backend), &run->d) : 0;
+	int code = lock < 0 ? EXIT_USAGE : build_plan(run, &pl, st);
 	if (code == EXIT_OK)
 		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&pl, &ao, &run->d);
+	if (changes && lock >= 0)
+		close(lock);
 	for (int f = 0; f < 2; f++) {
 		state_free(&st[f][0]);
 		state_free(&st[f][1]);

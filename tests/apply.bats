@@ -1,0 +1,242 @@
+#!/usr/bin/env bats
+# dfwgen apply, confirm and status on the simulated Docker host, and the hooks'
+# commands run against it.
+
+setup_file() {
+	load test_helper
+	load netns_helper
+	load e2e_helper
+	require_netns
+	export NS_STATE="$BATS_FILE_TMPDIR" DFWT_ID="$$"
+	build_docker_host
+}
+
+teardown_file() {
+	load netns_helper
+	ns_teardown
+}
+
+setup() {
+	load test_helper
+	load netns_helper
+	load e2e_helper
+	require_netns
+	reset_firewall le27
+	mkdir -p "$BATS_TEST_TMPDIR/empty"
+	STATE="$BATS_TEST_TMPDIR/state"
+	CONF="$FIXTURES/e2e/trusted.ini"
+}
+
+# dfw_apply [args...]: dfwgen apply inside the host namespace.
+dfw_apply() {
+	in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE" "$@"
+}
+
+dfw_status() {
+	in_ns host "$DFWGEN" status -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE" "$@"
+}
+
+# The host's filter tables and sets, without counters, and without what ipset
+# randomises on every swap (the hash seed, and so the order of members).
+snapshot() {
+	{
+		in_ns host iptables-save -t filter
+		in_ns host ip6tables-save -t filter
+	} | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+	in_ns host ipset save | sed 's/ initval 0x[0-9a-f]*//' | sort
+}
+
+@test "apply puts the policy in force: the probe matrix shows it" {
+	run -0 dfw_apply
+	run -0 matrix 4
+	assert_line "cu -> web = filtered"
+	assert_line "ct -> web = open"
+	assert_line "cu -> ssh = open"
+	run -0 matrix 6
+	assert_line "cu -> db = filtered"
+	assert_line "co -> db = open"
+}
+
+@test "apply twice is byte-identical, and status is 0 after it" {
+	run -0 dfw_apply
+	snapshot >"$BATS_TEST_TMPDIR/one"
+	run -0 dfw_apply
+	snapshot >"$BATS_TEST_TMPDIR/two"
+	run -0 diff "$BATS_TEST_TMPDIR/one" "$BATS_TEST_TMPDIR/two"
+	run -0 dfw_status
+	assert_output "in sync: the host holds what the configuration generates"
+}
+
+@test "a bad rule in a user template fails the kernel's test: nothing changes" {
+	cp -r "$TEMPLATES" "$BATS_TEST_TMPDIR/tpl"
+	sed -i 's/^-A FILTERS {{host_allow.match}}/-A FILTERS -m frobnicate --foo 1 -j ACCEPT\n&/' "$BATS_TEST_TMPDIR/tpl/host.rules"
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	run -2 --separate-stderr in_ns host "$DFWGEN" apply -t "$BATS_TEST_TMPDIR/tpl" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	[[ "$stderr" == *"error: testing the IPv4 rules failed"* ]]
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "a previous ruleset comes back byte-identical when loading fails half-way" {
+	run -0 dfw_apply
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	cp -r "$TEMPLATES" "$BATS_TEST_TMPDIR/tpl"
+	echo '-A DOCKER-USER -m frobnicate --foo 1 -j RETURN' >"$BATS_TEST_TMPDIR/tpl/containers.rules.extra"
+	sed -i '1r '"$BATS_TEST_TMPDIR/tpl/containers.rules.extra" "$BATS_TEST_TMPDIR/tpl/containers.rules"
+	sed 's/203.0.113.0\/24/203.0.113.0\/25/' "$CONF" >"$BATS_TEST_TMPDIR/narrow.ini"
+	run -2 in_ns host "$DFWGEN" apply -t "$BATS_TEST_TMPDIR/tpl" -c "$BATS_TEST_TMPDIR/narrow.ini" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "without ipset on PATH apply fails cleanly and changes nothing" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	for tool in /usr/sbin/*tables* /usr/bin/*tables* /usr/sbin/xtables*; do
+		[ -e "$tool" ] && ln -sf "$tool" "$BATS_TEST_TMPDIR/bin/"
+	done
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	run -2 --separate-stderr in_ns host env PATH="$BATS_TEST_TMPDIR/bin" "$DFWGEN" apply -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	[[ "$stderr" == *"loading the sets failed (ipset, exit 127)"* ]]
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "a set that cannot be created fails the apply and changes nothing" {
+	run -0 in_ns host ipset create dfw-trusted-4 hash:ip family inet
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	run -2 --separate-stderr dfw_apply
+	[[ "$stderr" == *"loading the sets failed"* ]]
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "an apply killed between steps is recovered by the next run" {
+	run -0 dfw_apply
+	snapshot >"$BATS_TEST_TMPDIR/clean"
+	reset_firewall le27
+	for step in after-sets after-v4; do
+		run in_ns host env DFWGEN_FAULT=$step "$DFWGEN" apply -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+		assert_equal "$status" 137
+		[ -e "$STATE/pending" ]
+		run -0 --separate-stderr dfw_apply
+		[[ "$stderr" == *"an earlier apply did not finish: restoring what it saved first"* ]]
+		[ ! -e "$STATE/pending" ]
+		snapshot >"$BATS_TEST_TMPDIR/after.$step"
+		run -0 diff "$BATS_TEST_TMPDIR/clean" "$BATS_TEST_TMPDIR/after.$step"
+		reset_firewall le27
+	done
+}
+
+@test "--confirm without confirmation rolls back after the timeout" {
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	run -1 --separate-stderr dfw_apply --confirm 2
+	[[ "$stderr" == *"not confirmed within 2 seconds: the previous ruleset is back"* ]]
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "--confirm with dfwgen confirm keeps the new rules" {
+	dfw_apply --confirm 20 >"$BATS_TEST_TMPDIR/apply.out" 2>&1 &
+	local pid=$!
+	for _ in $(seq 1 100); do [ -e "$STATE/pending" ] && in_ns host iptables -S FILTERS >/dev/null 2>&1 && break; sleep 0.1; done
+	run -0 in_ns host "$DFWGEN" confirm --state-dir "$STATE"
+	wait "$pid"
+	run -0 dfw_status
+	run -2 in_ns host "$DFWGEN" confirm --state-dir "$STATE"
+	assert_output --partial 'no apply is waiting for confirmation'
+}
+
+@test "--dry-run prints what would change and changes nothing" {
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	run -0 dfw_apply --dry-run
+	assert_line 'would change IPv4 input-jump: INPUT does not jump to FILTERS'
+	assert_line 'would change set: set dfw-trusted-4 lacks 192.0.2.10'
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "status reports each kind of drift after the host is broken on purpose" {
+	run -0 dfw_apply
+	in_ns host iptables -D FORWARD -j DOCKER-USER
+	in_ns host iptables -A INPUT -j FILTERS
+	in_ns host ipset flush dfw-trusted-4
+	in_ns host ip6tables -D DOCKER-USER 1
+	run -1 dfw_status
+	assert_line 'drift IPv4 forward-jump: FORWARD does not jump to DOCKER-USER'
+	assert_line 'drift IPv4 input-jump: INPUT jumps to FILTERS 2 times'
+	assert_line 'drift set: set dfw-trusted-4 lacks 192.0.2.10'
+	assert_line --partial 'drift IPv6 chain: + -A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED'
+	refute_line --partial 'drift IPv4 chain'
+	run -1 dfw_status --format json
+	run -0 jq -r '.drift[] | "\(.family) \(.kind)"' <<<"$output"
+	assert_line '4 forward-jump'
+	assert_line '0 set'
+	run -0 dfw_apply
+	run -0 dfw_status
+}
+
+@test "status: a jump pushed down by another rule, and a set that is gone" {
+	run -0 dfw_apply
+	in_ns host iptables -I INPUT 1 -i lo -j ACCEPT
+	run -1 dfw_status
+	assert_line "drift IPv4 input-jump: INPUT's jump to FILTERS is rule 2, not the first"
+	run -2 --separate-stderr dfw_status --backend nft -c "$BATS_TEST_TMPDIR/missing.ini"
+}
+
+@test "sets no rule uses any more are destroyed" {
+	printf '[set old]\nentries = 192.0.2.99\n[host]\ntcp = 22\nallow = old\n' >"$BATS_TEST_TMPDIR/old.ini"
+	run -0 in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/old.ini" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	run -0 in_ns host ipset list -n
+	assert_line dfw-old-4
+	run -0 dfw_apply
+	run -0 in_ns host ipset list -n
+	refute_line dfw-old-4
+	assert_line dfw-trusted-4
+}
+
+@test "the Docker drop-in's command re-applies after a Docker restart" {
+	run -0 dfw_apply
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	docker_restart
+	cmd=$(sed -n 's/^ExecStartPost=-@LIBDIR@\/dfwgen-hook //p' "$ROOT/contrib/systemd/docker.service.d-dfwgen.conf")
+	assert_equal "$cmd" docker
+	run -0 in_ns host env DFWGEN_HOOKS=1 DFWGEN="$DFWGEN" \
+		DFWGEN_ARGS="-t $TEMPLATES -c $CONF -d $BATS_TEST_TMPDIR/empty --state-dir $STATE" "$ROOT/contrib/dfwgen-hook" "$cmd"
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "the apt hook re-applies, and never fails apt even when dfwgen does" {
+	hook=$(sed -n 's/^DPkg::Post-Invoke { "\(.*\)"; };$/\1/p' "$ROOT/contrib/apt/80dfwgen" | sed "s|@LIBDIR@|$ROOT/contrib|")
+	[ -n "$hook" ]
+	run -0 in_ns host env DFWGEN_HOOKS=1 DFWGEN="$DFWGEN" \
+		DFWGEN_ARGS="-t $TEMPLATES -c $CONF -d $BATS_TEST_TMPDIR/empty --state-dir $STATE" sh -c "$hook"
+	run -0 dfw_status
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	run -0 --separate-stderr in_ns host env DFWGEN_HOOKS=1 DFWGEN="$DFWGEN" \
+		DFWGEN_ARGS="-t $TEMPLATES -c $BATS_TEST_TMPDIR/missing.ini -d $BATS_TEST_TMPDIR/empty --state-dir $STATE" sh -c "$hook"
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "the hooks do nothing unless the admin opted in" {
+	run -0 in_ns host env -u DFWGEN_HOOKS DFWGEN="$DFWGEN" \
+		DFWGEN_ARGS="-t $TEMPLATES -c $CONF -d $BATS_TEST_TMPDIR/empty --state-dir $STATE" "$ROOT/contrib/dfwgen-hook" apt
+	run -1 dfw_status
+	assert_line 'drift IPv4 input-jump: INPUT does not jump to FILTERS'
+}
+
+@test "the netfilter-persistent plugins load the sets first, then the rules" {
+	mkdir -p "$BATS_TEST_TMPDIR/nfp"
+	sed "s|@LIBDIR@|$ROOT/contrib|g" "$ROOT/contrib/netfilter-persistent/dfwgen" >"$BATS_TEST_TMPDIR/nfp/05-dfwgen-sets"
+	cp "$BATS_TEST_TMPDIR/nfp/05-dfwgen-sets" "$BATS_TEST_TMPDIR/nfp/35-dfwgen"
+	chmod +x "$BATS_TEST_TMPDIR"/nfp/*
+	export DFWGEN_HOOKS=1 DFWGEN DFWGEN_ARGS="-t $TEMPLATES -c $CONF -d $BATS_TEST_TMPDIR/empty"
+	run -0 in_ns host "$BATS_TEST_TMPDIR/nfp/05-dfwgen-sets" start
+	run -0 in_ns host ipset list dfw-trusted-4
+	run -1 in_ns host iptables -S FILTERS
+	DFWGEN_ARGS="$DFWGEN_ARGS --state-dir $STATE"
+	run -0 in_ns host "$BATS_TEST_TMPDIR/nfp/35-dfwgen" start
+	run -0 dfw_status
+	run -0 in_ns host "$BATS_TEST_TMPDIR/nfp/35-dfwgen" save
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# make install / uninstall, the systemd units, and the man pages.
+
+setup() { load test_helper; }
+
+@test "make install into DESTDIR lays out every file, and uninstall removes them" {
+	run -0 make -C "$ROOT" install DESTDIR="$BATS_TEST_TMPDIR/root"
+	run -0 bash -c "cd \"$BATS_TEST_TMPDIR/root\" && find . -type f | sort"
+	assert_output "./etc/apt/apt.conf.d/80dfwgen
+./etc/systemd/system/dfwgen.service
+./etc/systemd/system/docker.service.d/dfwgen.conf
+./usr/local/lib/dfwgen/dfwgen-hook
+./usr/local/sbin/dfwgen
+./usr/local/share/dfwgen/templates/containers.rules
+./usr/local/share/dfwgen/templates/host.rules
+./usr/local/share/man/man5/dfwgen.ini.5
+./usr/local/share/man/man8/dfwgen.8
+./usr/share/netfilter-persistent/plugins.d/05-dfwgen-sets
+./usr/share/netfilter-persistent/plugins.d/35-dfwgen"
+	run -1 grep -rq '@LIBDIR@\|@SBINDIR@' "$BATS_TEST_TMPDIR/root"
+	run -0 grep -q 'ExecStartPost=-/usr/local/lib/dfwgen/dfwgen-hook docker' "$BATS_TEST_TMPDIR/root/etc/systemd/system/docker.service.d/dfwgen.conf"
+	run -0 make -C "$ROOT" uninstall DESTDIR="$BATS_TEST_TMPDIR/root"
+	run -0 bash -c "find \"$BATS_TEST_TMPDIR/root\" -type f | wc -l"
+	assert_output 0
+}
+
+@test "systemd-analyze verify passes on dfwgen.service" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed (./install.sh installs systemd)"
+	p="$BATS_TEST_TMPDIR/p"
+	run -0 make -C "$ROOT" install PREFIX="$p/usr" UNITDIR="$p/etc/systemd/system" APTCONFDIR="$p/apt" NFPDIR="$p/nfp"
+	run -0 env MANPATH="$p/usr/share/man" systemd-analyze verify "$p/etc/systemd/system/dfwgen.service"
+	run -0 grep -x 'Before=docker.service' "$p/etc/systemd/system/dfwgen.service"
+}
+
+@test "every option --help lists is in dfwgen(8), and the reverse" {
+	run -0 "$DFWGEN" --help
+	help_opts=$(grep -oE -- '--[a-z][a-z-]+' <<<"$output" | sort -u)
+	man_opts=$(sed 's/\\-/-/g' "$ROOT/man/dfwgen.8" | grep -oE -- '--[a-z][a-z-]+' | sort -u)
+	assert_equal "$help_opts" "$man_opts"
+	for cmd in rules ipsets config check apply confirm status; do
+		grep -q "^\.B $cmd\$" "$ROOT/man/dfwgen.8"
+		[[ "$output" == *" $cmd "* ]] || [[ "$output" == *" $cmd"$'\n'* ]] || [[ "$output" == *"[$cmd]"* ]]
+	done
+}
+
+@test "dfwgen.ini(5) names every section and key the program knows" {
+	run -0 "$DFWGEN" config -c /dev/null -d "$ROOT/rules.d"
+	for key in $(grep -oE '^[a-z_]+ =' <<<"$output" | cut -d' ' -f1 | sort -u); do
+		grep -q "$key" "$ROOT/man/dfwgen.ini.5" || { echo "missing key $key" >&2; return 1; }
+	done
+	for section in global docker set host containers port policy; do
+		grep -q "^\.B \[$section" "$ROOT/man/dfwgen.ini.5"
+	done
+}
