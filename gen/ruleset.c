@@ -823,7 +823,9 @@ static void parse_command(struct parser *ps, struct rule *r)
 	case CMD_DELETE:
 		if (!need_chain(ps, r, 1))
 			break;
-		if (!parse_position(ps, r, 2, &r->num))
+		if (r->ntok == 2)
+			diag_error(ps->d, "missing-argument", rule_tok_loc(r, 1), "-D needs a rule position or a rule");
+		else if (!parse_position(ps, r, 2, &r->num))
 			parse_spec(ps, r, 2);
 		else if (r->ntok > 3)
 			diag_error(ps->d, "bad-syntax", rule_tok_loc(r, 3), "-D takes a position or a rule, not both");
@@ -864,8 +866,8 @@ static void parse_command(struct parser *ps, struct rule *r)
 	case CMD_DECLARE:
 		break;
 	}
-	if (r->spec_tok < (int)r->ntok || r->cmd == CMD_APPEND || r->cmd == CMD_INSERT)
-		r->spec = canonical_spec(r);
+	if (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE)
+		r->spec = canonical_spec(r); /* "" when the line holds none */
 }
 
 static void parse_declaration(struct parser *ps, struct table *tb, struct rule *r)
