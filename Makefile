@@ -82,7 +82,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 
 clean:
-	rm -rf dfwgen gen/*.o $(FUZZ_OUT) build-asan
+	rm -rf dfwgen gen/*.o $(FUZZ_OUT) build-asan bench-out
 
 .PHONY: all check golden install uninstall clean
 
@@ -103,3 +103,10 @@ fuzz: $(addprefix $(FUZZ_OUT)/fuzz_,$(FUZZ_TARGETS))
 	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 .PHONY: fuzz
+
+# Speed and memory side by side with ferm, Jinja2, sort -u, iptables-restore
+# and per-rule iptables; never part of `make check` (tests/bench/run).
+bench: dfwgen
+	tests/bench/run
+
+.PHONY: bench

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -608,18 +609,64 @@ static int addr_order(const void *a, const void *b)
 	return c ? c : x->prefix - y->prefix;
 }
 
-/* Sorted and without repeats: stable output, and the count ipset will really hold. */
+/* IPv4 entries as one integer: address, then prefix. */
+static uint64_t v4_key(const struct addr *a)
+{
+	return ((uint64_t)a->bytes[0] << 32 | (uint64_t)a->bytes[1] << 24 | (uint64_t)a->bytes[2] << 16 |
+		(uint64_t)a->bytes[3] << 8) | (uint64_t)a->prefix;
+}
+
+/* LSD radix sort of 40-bit keys: lists of a million addresses sort in linear time. */
+static void radix_sort(uint64_t *v, size_t n)
+{
+	uint64_t *tmp = xmalloc(n * sizeof(*tmp));
+	for (int shift = 0; shift < 40; shift += 8) {
+		size_t count[257] = {0};
+		for (size_t i = 0; i < n; i++)
+			count[((v[i] >> shift) & 0xff) + 1]++;
+		for (int b = 0; b < 256; b++)
+			count[b + 1] += count[b];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(v[i] >> shift) & 0xff]++] = v[i];
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+	free(tmp);
+}
+
+/* Sorted (IPv4 first) and without repeats: stable output, and the count ipset
+ * will really hold. */
 static void unique_entries(struct ipset_def *set)
 {
-	if (!set->nentries)
-		return;
-	qsort(set->entries, set->nentries, sizeof(*set->entries), addr_order);
-	size_t n = 1;
-	for (size_t i = 1; i < set->nentries; i++) {
-		if (addr_order(&set->entries[i], &set->entries[n - 1]))
-			set->entries[n++] = set->entries[i];
+	size_t n4 = 0, n6 = 0;
+	uint64_t *keys = xmalloc((set->nentries + 1) * sizeof(*keys));
+	for (size_t i = 0; i < set->nentries; i++) {
+		if (set->entries[i].family == FAM_V4)
+			keys[n4++] = v4_key(&set->entries[i]);
+		else
+			set->entries[n6++] = set->entries[i]; /* IPv6 ones move to the front for now */
 	}
-	set->nentries = n;
+	qsort(set->entries, n6, sizeof(*set->entries), addr_order);
+	radix_sort(keys, n4);
+	struct addr *out = xmalloc((n4 + n6 + 1) * sizeof(*out));
+	size_t n = 0;
+	for (size_t i = 0; i < n4; i++) {
+		if (i && keys[i] == keys[i - 1])
+			continue;
+		struct addr a = {.family = FAM_V4, .prefix = (int)(keys[i] & 0xff)};
+		for (int b = 0; b < 4; b++)
+			a.bytes[b] = (uint8_t)(keys[i] >> (32 - 8 * b));
+		out[n++] = a;
+	}
+	set->count[0] = n;
+	for (size_t i = 0; i < n6; i++) {
+		if (!i || addr_order(&set->entries[i], &set->entries[i - 1]))
+			out[n++] = set->entries[i];
+	}
+	set->count[1] = n - set->count[0];
+	free(keys);
+	free(set->entries);
+	set->entries = out;
+	set->nentries = set->cap = n;
 }
 
 static void build_set(struct policy *p, struct ipset_def *set, const struct msection *s, struct diags *d)
@@ -813,10 +860,7 @@ void policy_set_name(const struct ipset_def *s, enum family f, char *buf, size_t
 
 size_t policy_set_count(const struct ipset_def *s, enum family f)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < s->nentries; i++)
-		n += s->entries[i].family == f;
-	return n;
+	return s->count[f == FAM_V6];
 }
 
 unsigned long policy_set_maxelem(const struct ipset_def *s, enum family f)

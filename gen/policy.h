@@ -21,8 +21,9 @@ struct ipset_def {
 	char *name;
 	struct loc loc;
 	enum set_type type;
-	struct addr *entries;
+	struct addr *entries;  /* sorted, unique: IPv4 first */
 	size_t nentries, cap;
+	size_t count[2];       /* IPv4, IPv6 entries */
 	unsigned long maxelem; /* 0: sized from the entries */
 };
 

@@ -24,12 +24,17 @@ char *sets_render(const struct policy *p)
 			sb_addf(&sb, "create %s %s family %s hashsize 1024 maxelem %lu -exist\n", name, type, fam, maxelem);
 			sb_addf(&sb, "create %s.n %s family %s hashsize 1024 maxelem %lu -exist\n", name, type, fam, maxelem);
 			sb_addf(&sb, "flush %s.n\n", name);
+			/* a million entries: plain appends, no printf per line */
+			char *prefix = xasprintf("add %s.n ", name);
 			for (size_t k = 0; k < s->nentries; k++) {
 				if ((int)s->entries[k].family != f)
 					continue;
 				addr_format(&s->entries[k], addr, false);
-				sb_addf(&sb, "add %s.n %s -exist\n", name, addr);
+				sb_add(&sb, prefix);
+				sb_add(&sb, addr);
+				sb_add(&sb, " -exist\n");
 			}
+			free(prefix);
 			sb_addf(&sb, "swap %s.n %s\n", name, name);
 			sb_addf(&sb, "destroy %s.n\n", name);
 		}

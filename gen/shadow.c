@@ -340,6 +340,17 @@ static void index_free(struct index *ix)
 	free(ix->b);
 }
 
+/* The one port a constraint allows, or -1. */
+static long single_port(const struct ports *p)
+{
+	return !p->any && p->n == 1 && p->r[0].lo == p->r[0].hi ? (long)p->r[0].lo : -1;
+}
+
+static uint64_t port_key(long port, int which)
+{
+	return ((uint64_t)which << 32 | (uint64_t)port) * 0x9e3779b97f4a7c15ULL | 1;
+}
+
 static bool plain_addr(bool has, bool neg, bool list, const struct addr *a)
 {
 	return has && !neg && !list && a->prefix > 0;
@@ -354,11 +365,26 @@ static int earliest_cover(const struct shape *shapes, const int *cand, size_t n,
 	return best;
 }
 
-static int find_cover(const struct shape *shapes, struct index *by_src, struct index *by_dst,
-		      const int *wild, size_t nwild, const struct shape *b)
+/* Earlier terminal rules, indexed by what a rule covering others must share
+ * with them: a source prefix, a destination prefix, or a single port. */
+struct coverers {
+	struct index by_src, by_dst, by_port;
+	int *wild;
+	size_t nwild, cap;
+};
+
+static int find_cover(const struct shape *shapes, struct coverers *cv, const struct shape *b)
 {
 	const struct rule *y = b->r;
-	int best = earliest_cover(shapes, wild, nwild, b, -1);
+	struct index *by_src = &cv->by_src, *by_dst = &cv->by_dst;
+	int best = earliest_cover(shapes, cv->wild, cv->nwild, b, -1);
+	const struct ports *kinds[2] = {&b->dport, &b->origdport};
+	for (int k = 0; k < 2; k++) {
+		long port = single_port(kinds[k]);
+		struct bucket *bk = port >= 0 ? index_slot(&cv->by_port, port_key(port, k), false) : NULL;
+		if (bk)
+			best = earliest_cover(shapes, bk->idx, bk->n, b, best);
+	}
 	if (plain_addr(y->has_src, y->src_neg, y->src_list, &y->src)) {
 		for (int p = 1; p <= y->src.prefix; p++) {
 			struct bucket *k = index_slot(by_src, prefix_key(&y->src, p, 1), false);
@@ -384,9 +410,8 @@ static bool same_action(const struct rule *a, const struct rule *b)
 static void check_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)
 {
 	struct shape *shapes = xcalloc(c->n, sizeof(*shapes));
-	struct index by_src = {0}, by_dst = {0}, by_spec = {0};
-	int *wild = NULL;
-	size_t nwild = 0, wcap = 0;
+	struct coverers cv = {0};
+	struct index by_spec = {0};
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rule *r = c->rules[i];
 		struct shape *s = &shapes[i];
@@ -402,7 +427,7 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 				if (!strcmp(c->rules[k->idx[j]]->spec, r->spec))
 					dup = k->idx[j];
 			}
-			int cover = dup >= 0 ? -1 : find_cover(shapes, &by_src, &by_dst, wild, nwild, s);
+			int cover = dup >= 0 ? -1 : find_cover(shapes, &cv, s);
 			const struct rule *e = cover >= 0 ? c->rules[cover] : NULL;
 			if (dup >= 0)
 				diag_warn(d, "duplicate-rule", r->loc, "this rule repeats the rule at line %d of %s word for "
@@ -427,18 +452,23 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 		if (!s->terminal || s->never_covers)
 			continue;
 		if (plain_addr(r->has_src, r->src_neg, r->src_list, &r->src))
-			index_add(&by_src, prefix_key(&r->src, r->src.prefix, 1), (int)i);
+			index_add(&cv.by_src, prefix_key(&r->src, r->src.prefix, 1), (int)i);
 		else if (!r->has_src && plain_addr(r->has_dst, r->dst_neg, r->dst_list, &r->dst))
-			index_add(&by_dst, prefix_key(&r->dst, r->dst.prefix, 2), (int)i);
+			index_add(&cv.by_dst, prefix_key(&r->dst, r->dst.prefix, 2), (int)i);
+		else if (single_port(&s->dport) >= 0)
+			index_add(&cv.by_port, port_key(single_port(&s->dport), 0), (int)i);
+		else if (single_port(&s->origdport) >= 0)
+			index_add(&cv.by_port, port_key(single_port(&s->origdport), 1), (int)i);
 		else
-			VEC_PUSH(wild, nwild, wcap, (int)i);
+			VEC_PUSH(cv.wild, cv.nwild, cv.cap, (int)i);
 	}
 	for (size_t i = 0; i < c->n; i++)
 		shape_free(&shapes[i]);
 	free(shapes);
-	free(wild);
-	index_free(&by_src);
-	index_free(&by_dst);
+	free(cv.wild);
+	index_free(&cv.by_src);
+	index_free(&cv.by_dst);
+	index_free(&cv.by_port);
 	index_free(&by_spec);
 }
 
