@@ -46,6 +46,19 @@ static void jump_drift(struct drifts *ds, int fam, struct fw_state *st, const ch
 		add_drift(ds, fam, kind, xasprintf("%s's jump to %s is rule %zu, not the first", from, to, first + 1));
 }
 
+/* The rules (keys) of one side that the other side lacks, as drift lines. */
+static void one_sided(struct drifts *ds, int fam, char sign, const char *chain, char **keys, size_t n,
+		      const struct rule **rules, char **other, size_t nother)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+		for (size_t k = 0; k < nother && !found; k++)
+			found = !strcmp(keys[i], other[k]);
+		if (!found)
+			add_drift(ds, fam, "chain", xasprintf("%c -A %s %s", sign, chain, rules[i]->spec));
+	}
+}
+
 /* Rules present on one side only, in chain order. */
 static void chain_drift(struct drifts *ds, int fam, struct fw_state *live, struct fw_state *want, const char *name)
 {
@@ -62,19 +75,9 @@ static void chain_drift(struct drifts *ds, int fam, struct fw_state *live, struc
 	for (size_t i = 0; same && i < na; i++)
 		same = !strcmp(ka[i], kb[i]);
 	size_t before = ds->n;
-	for (size_t i = 0; !same && i < nb; i++) {
-		bool found = false;
-		for (size_t k = 0; k < na && !found; k++)
-			found = !strcmp(kb[i], ka[k]);
-		if (!found)
-			add_drift(ds, fam, "chain", xasprintf("+ -A %s %s", name, b->rules[i]->spec));
-	}
-	for (size_t i = 0; !same && i < na; i++) {
-		bool found = false;
-		for (size_t k = 0; k < nb && !found; k++)
-			found = !strcmp(ka[i], kb[k]);
-		if (!found)
-			add_drift(ds, fam, "chain", xasprintf("- -A %s %s", name, a->rules[i]->spec));
+	if (!same) {
+		one_sided(ds, fam, '+', name, kb, nb, b ? b->rules : NULL, ka, na);
+		one_sided(ds, fam, '-', name, ka, na, a ? a->rules : NULL, kb, nb);
 	}
 	if (!same && ds->n == before)
 		add_drift(ds, fam, "chain", xasprintf("chain %s holds its rules in another order", name));

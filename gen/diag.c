@@ -107,14 +107,9 @@ void diag_add(struct diags *d, enum severity sev, const char *id, struct loc loc
 {
 	va_list ap;
 	va_start(ap, fmt);
-	va_list ap2;
-	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	char *msg = xmalloc((size_t)n + 1);
-	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (n > MAX_MESSAGE) /* a message quoting a 1 MB token helps nobody */
+	if (strlen(msg) > MAX_MESSAGE) /* a message quoting a 1 MB token helps nobody */
 		strcpy(msg + MAX_MESSAGE - 7, " (cut)");
 	if (sev == SEV_WARNING && d->warnings_are_errors)
 		sev = SEV_ERROR;

@@ -330,7 +330,7 @@ static bool all_in_words(const char *list, const char *const *words)
 	return ok;
 }
 
-static void check_value(struct parser *ps, const struct opt_def *od, const struct token *args, const char *owner)
+static void check_value(struct parser *ps, const struct opt_def *od, const struct token *args)
 {
 	static const char *const states[] = {"INVALID", "ESTABLISHED", "NEW", "RELATED", "UNTRACKED", "SNAT", "DNAT", NULL};
 	static const char *const reject4[] = {"icmp-net-unreachable", "icmp-host-unreachable",
@@ -435,7 +435,6 @@ static void check_value(struct parser *ps, const struct opt_def *od, const struc
 	case V_CTPROTO:
 		return;
 	}
-	(void)owner;
 }
 
 static bool valid_chain_name(const char *s)
@@ -581,6 +580,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			bool src = o[1] == 's' || o[2] == 's';
 			bool list;
 			parse_addr_value(ps, &r->tok[next], src ? &r->src : &r->dst, &list);
+			*(src ? &r->src_tok : &r->dst_tok) = (int)next;
 			if (src) {
 				r->has_src = true;
 				r->src_neg = neg;
@@ -688,7 +688,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 				return;
 			struct rule_opt opt = {.name = od ? od->name : r->tok[i].text, .neg = neg, .tok = (int)i, .nargs = n, .arg = (int)next};
 			if (od && n == od->nargs && n > 0)
-				check_value(ps, od, &r->tok[next], owner);
+				check_value(ps, od, &r->tok[next]);
 			if (in_target)
 				VEC_PUSH(r->topts, r->ntopts, r->tcap, opt);
 			else
@@ -1419,11 +1419,11 @@ char *rule_key(const struct rule *r)
 		sb_addf(&sb, "%sp=%s;", r->proto_neg ? "!" : "", r->proto);
 	if (r->has_src) {
 		addr_format(&r->src, buf, true);
-		sb_addf(&sb, "%ss=%s;", r->src_neg ? "!" : "", r->src_list ? r->tok[0].text : buf);
+		sb_addf(&sb, "%ss=%s;", r->src_neg ? "!" : "", r->src_list ? r->tok[r->src_tok].text : buf);
 	}
 	if (r->has_dst) {
 		addr_format(&r->dst, buf, true);
-		sb_addf(&sb, "%sd=%s;", r->dst_neg ? "!" : "", r->dst_list ? r->tok[0].text : buf);
+		sb_addf(&sb, "%sd=%s;", r->dst_neg ? "!" : "", r->dst_list ? r->tok[r->dst_tok].text : buf);
 	}
 	if (r->in_if)
 		sb_addf(&sb, "%si=%s;", r->in_neg ? "!" : "", r->in_if);

@@ -54,6 +54,7 @@ struct rule {
 	bool has_src, src_neg, has_dst, dst_neg;
 	struct addr src, dst; /* the first address when a list is given */
 	bool src_list, dst_list;
+	int src_tok, dst_tok; /* the address tokens */
 	const char *in_if, *out_if;
 	bool in_neg, out_neg;
 	struct match *m;

@@ -12,6 +12,7 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
 
 /* Append one element to a (ptr, count, cap) array, growing it geometrically. */
 #define VEC_PUSH(ptr, count, cap, item)                                   \

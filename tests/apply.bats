@@ -6,14 +6,13 @@ setup_file() {
 	load test_helper
 	load netns_helper
 	load e2e_helper
-	require_netns
-	export NS_STATE="$BATS_FILE_TMPDIR" DFWT_ID="$$"
-	build_docker_host
+	harness_up
 }
 
 teardown_file() {
 	load netns_helper
-	ns_teardown
+	load e2e_helper
+	harness_down
 }
 
 setup() {

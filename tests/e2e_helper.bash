@@ -8,6 +8,16 @@
 #   published on the host: 8000->web:80, 5432->db:5432, 8081->app:8080
 #   host listeners: 22 (stands for SSH) and 9999 (never published)
 
+# One simulated host per suite file: harness_up in setup_file, harness_down in
+# teardown_file, require_netns in setup.
+harness_up() {
+	require_netns
+	export NS_STATE="$BATS_FILE_TMPDIR" DFWT_ID="$$"
+	build_docker_host
+}
+
+harness_down() { ns_teardown; }
+
 declare -gA HOST_ADDR4=([ct]=192.0.2.1 [co]=203.0.113.1 [cu]=198.51.100.1)
 declare -gA HOST_ADDR6=([ct]=2001:db8:2::1 [co]=2001:db8:113::1 [cu]=2001:db8:51::1)
 declare -gA CONTAINER4=([web]=172.17.0.2 [db]=172.17.0.3 [app]=172.17.0.4)
