@@ -637,6 +637,8 @@ static void radix_sort(uint64_t *v, size_t n)
  * will really hold. */
 static void unique_entries(struct ipset_def *set)
 {
+	if (!set->nentries)
+		return;
 	size_t n4 = 0, n6 = 0;
 	uint64_t *keys = xmalloc((set->nentries + 1) * sizeof(*keys));
 	for (size_t i = 0; i < set->nentries; i++) {
