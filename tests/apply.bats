@@ -239,3 +239,38 @@ snapshot() {
 	run -0 dfw_status
 	run -0 in_ns host "$BATS_TEST_TMPDIR/nfp/35-dfwgen" save
 }
+
+@test "a second apply waits for the lock and changes nothing meanwhile" {
+	mkdir -p "$STATE"
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	flock "$STATE/lock" sleep 3 &
+	local holder=$!
+	sleep 0.5
+	dfw_apply >/dev/null 2>&1 &
+	local applier=$!
+	sleep 1
+	kill -0 "$applier"
+	snapshot >"$BATS_TEST_TMPDIR/during"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/during"
+	wait "$holder"
+	wait "$applier"
+	run -0 dfw_status
+}
+
+@test "apply follows Docker's iptables flavour: legacy tables get legacy rules" {
+	in_ns host iptables -F
+	in_ns host iptables -X
+	in_ns host iptables-legacy-restore "$FIXTURES/docker/le27.v4"
+	in_ns host ip6tables-legacy-restore "$FIXTURES/docker/le27.v6"
+	run -0 dfw_apply
+	run -0 in_ns host iptables-legacy-save -t filter
+	assert_line '-A INPUT -j FILTERS'
+	assert_line '-A FORWARD -j DOCKER-USER'
+	run -0 in_ns host iptables-nft-save -t filter
+	refute_line --partial 'FILTERS'
+	run -0 dfw_status
+	run -0 in_ns host iptables-legacy -F
+	run -0 in_ns host iptables-legacy -X
+	run -0 in_ns host ip6tables-legacy -F
+	run -0 in_ns host ip6tables-legacy -X
+}
