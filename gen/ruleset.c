@@ -220,14 +220,16 @@ struct loc rule_tok_loc(const struct rule *r, int i)
  * group (a backslash escapes the next character inside them). */
 static bool tokenize(struct parser *ps, const char *line, size_t len, struct rule *r)
 {
+	/* every token's text lives in one buffer per line: unquoting only shrinks */
+	char *buf = r->text = xmalloc(len + 1), *w = buf;
 	size_t cap = 0, i = 0;
 	while (i < len) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
 		if (i >= len)
 			break;
-		struct strbuf sb = {0};
 		size_t start = i;
+		char *text = w;
 		bool quoted = false;
 		while (i < len && line[i] != ' ' && line[i] != '\t') {
 			if (line[i] == '"' || line[i] == '\'') {
@@ -236,20 +238,20 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 				while (i < len && line[i] != q) {
 					if (line[i] == '\\' && i + 1 < len && q == '"')
 						i++;
-					sb_addc(&sb, line[i++]);
+					*w++ = line[i++];
 				}
 				if (i >= len) {
 					diag_error(ps->d, "unbalanced-quote", loc_span(ps->src, ps->line, (int)start + 1, (int)(len - start)),
 						   "this quote is never closed");
-					sb_free(&sb);
 					return false;
 				}
 				i++;
 				continue;
 			}
-			sb_addc(&sb, line[i++]);
+			*w++ = line[i++];
 		}
-		struct token t = {.text = sb_steal(&sb), .col = (int)start + 1, .len = (int)(i - start), .quoted = quoted};
+		*w++ = '\0';
+		struct token t = {.text = text, .col = (int)start + 1, .len = (int)(i - start), .quoted = quoted};
 		VEC_PUSH(r->tok, r->ntok, cap, t);
 	}
 	return true;
@@ -738,8 +740,7 @@ char *rule_canonical(const struct rule *r)
 
 static void rule_free(struct rule *r)
 {
-	for (size_t k = 0; k < r->ntok; k++)
-		free(r->tok[k].text);
+	free(r->text);
 	free(r->tok);
 	free(r->spec);
 	for (size_t k = 0; k < r->nm; k++) {
@@ -944,7 +945,6 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 		}
 		if (is_counters(&r.tok[0])) {
 			/* iptables-save -c puts [packets:bytes] first */
-			free(r.tok[0].text);
 			memmove(r.tok, r.tok + 1, --r.ntok * sizeof(*r.tok));
 			if (!r.ntok) {
 				rule_free(&r);

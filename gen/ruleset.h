@@ -7,7 +7,7 @@
 #include "diag.h"
 
 struct token {
-	char *text;
+	char *text; /* points into the rule's text buffer */
 	int col, len;
 	bool quoted;
 };
@@ -38,6 +38,7 @@ struct match {
 struct rule {
 	struct loc loc;
 	enum rule_cmd cmd;
+	char *text;         /* the tokens' texts, one after another */
 	struct token *tok;
 	size_t ntok;
 	int chain_tok;      /* -1 when the command names no chain (-F, -X alone) */

@@ -369,6 +369,7 @@ static int earliest_cover(const struct shape *shapes, const int *cand, size_t n,
  * with them: a source prefix, a destination prefix, or a single port. */
 struct coverers {
 	struct index by_src, by_dst, by_port;
+	uint64_t src_lens[3], dst_lens[3]; /* which prefix lengths the indexes hold */
 	int *wild;
 	size_t nwild, cap;
 };
@@ -387,6 +388,8 @@ static int find_cover(const struct shape *shapes, struct coverers *cv, const str
 	}
 	if (plain_addr(y->has_src, y->src_neg, y->src_list, &y->src)) {
 		for (int p = 1; p <= y->src.prefix; p++) {
+			if (!(cv->src_lens[p / 64] >> (p % 64) & 1))
+				continue;
 			struct bucket *k = index_slot(by_src, prefix_key(&y->src, p, 1), false);
 			if (k)
 				best = earliest_cover(shapes, k->idx, k->n, b, best);
@@ -394,6 +397,8 @@ static int find_cover(const struct shape *shapes, struct coverers *cv, const str
 	}
 	if (plain_addr(y->has_dst, y->dst_neg, y->dst_list, &y->dst)) {
 		for (int p = 1; p <= y->dst.prefix; p++) {
+			if (!(cv->dst_lens[p / 64] >> (p % 64) & 1))
+				continue;
 			struct bucket *k = index_slot(by_dst, prefix_key(&y->dst, p, 2), false);
 			if (k)
 				best = earliest_cover(shapes, k->idx, k->n, b, best);
@@ -451,10 +456,13 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 		}
 		if (!s->terminal || s->never_covers)
 			continue;
-		if (plain_addr(r->has_src, r->src_neg, r->src_list, &r->src))
+		if (plain_addr(r->has_src, r->src_neg, r->src_list, &r->src)) {
 			index_add(&cv.by_src, prefix_key(&r->src, r->src.prefix, 1), (int)i);
-		else if (!r->has_src && plain_addr(r->has_dst, r->dst_neg, r->dst_list, &r->dst))
+			cv.src_lens[r->src.prefix / 64] |= 1ULL << (r->src.prefix % 64);
+		} else if (!r->has_src && plain_addr(r->has_dst, r->dst_neg, r->dst_list, &r->dst)) {
 			index_add(&cv.by_dst, prefix_key(&r->dst, r->dst.prefix, 2), (int)i);
+			cv.dst_lens[r->dst.prefix / 64] |= 1ULL << (r->dst.prefix % 64);
+		}
 		else if (single_port(&s->dport) >= 0)
 			index_add(&cv.by_port, port_key(single_port(&s->dport), 0), (int)i);
 		else if (single_port(&s->origdport) >= 0)
