@@ -93,6 +93,21 @@ saved() { in_ns host "${1:-iptables}-save" -t filter | grep -v '^#' | sed 's/\[[
 	refute_output --partial '.n'
 }
 
+
+@test "a set that grows is re-created with a bigger hashsize, which -exist accepts" {
+	local cfg=$BATS_TEST_TMPDIR/grow.ini
+	printf '[set big]\nentries = 10.0.0.1\n[host]\ntcp = 22\n[containers]\nallow = big\n' >"$cfg"
+	run -0 dfw ipsets -c "$cfg" -d "$BATS_TEST_TMPDIR/empty"
+	assert_line 'create dfw-big-4 hash:net family inet hashsize 1024 maxelem 65536 -exist'
+	run -0 in_ns host ipset restore <<<"$output"
+	seq 1 5000 | awk '{ printf "10.%d.%d.1\n", $1 / 256, $1 % 256 }' >"$BATS_TEST_TMPDIR/list"
+	printf '[set big]\nfile = list\n[host]\ntcp = 22\n[containers]\nallow = big\n' >"$cfg"
+	run -0 dfw ipsets -c "$cfg" -d "$BATS_TEST_TMPDIR/empty"
+	assert_line 'create dfw-big-4 hash:net family inet hashsize 2048 maxelem 65536 -exist'
+	run -0 in_ns host ipset restore <<<"$output"
+	run -0 in_ns host ipset list -t dfw-big-4
+	assert_line 'Number of entries: 5000'
+}
 @test "dfwgen as root reads the namespace's own ruleset when --live is not given" {
 	load_golden live-repair
 	run -0 in_ns host "$DFWGEN" -t "$TEMPLATES" -c "$GOLDEN/live-repair/dfwgen.ini" -d "$BATS_TEST_TMPDIR/empty"
