@@ -331,17 +331,19 @@ static void run_free(struct run *run)
 	free(run->o.files);
 }
 
-/* The host's filter table as iptables-restore would leave it (exact: every chain known). */
-static bool load_live(struct run *run, const char *backend, enum family f, struct fw_state *st)
+/* The host's filter table as iptables-restore would leave it (exact: every
+ * chain known), read once into each of the `n` states. */
+static bool load_live(struct run *run, const char *backend, enum family f, struct fw_state *st, int n)
 {
 	struct diags scratch = {0};
 	struct source *src = keep_source(run, read_live(&run->o, backend, f, &run->d));
-	st->exact = true;
+	for (int i = 0; i < n; i++)
+		st[i].exact = true;
 	if (!src)
 		return !diags_failed(&run->d);
 	struct ruleset *rs = keep_ruleset(run, ruleset_parse(src, f, &scratch));
-	if (!diags_failed(&scratch))
-		state_apply(st, rs, false, &scratch);
+	for (int i = 0; i < n && !diags_failed(&scratch); i++)
+		state_apply(&st[i], rs, false, &scratch);
 	bool ok = !diags_failed(&scratch);
 	if (!ok) {
 		diags_print(stderr, &scratch, DIAG_TEXT);
@@ -404,7 +406,7 @@ static int cmd_rules(struct run *run)
 	struct fw_state live = {0};
 	int code = EXIT_OK;
 	const char *text = NULL;
-	if (load_live(run, NULL, f, &live))
+	if (load_live(run, NULL, f, &live, 1))
 		text = generate_rules(run, f, &live, &code);
 	else
 		code = EXIT_USAGE;
@@ -443,13 +445,13 @@ static int cmd_config(struct run *run)
 	return code;
 }
 
-/* Everything apply and status need: the live tables (parsed twice: as they are,
- * and with the generated rules applied) and the validated output. */
-static int build_plan(struct run *run, struct plan *pl, struct fw_state st[2][2])
+/* Everything apply and status need: the live tables (twice: as they are, and
+ * with the generated rules applied) and the validated output. */
+static int build_plan(struct run *run, const char *backend, struct plan *pl, struct fw_state st[2][2])
 {
 	int code = EXIT_OK;
 	memset(pl, 0, sizeof(*pl));
-	pl->backend = host_backend(run->o.backend);
+	pl->backend = backend;
 	pl->host_chain = HOST_CHAIN;
 	pl->container_chain = CONTAINER_CHAIN;
 	for (int f = 0; f < 2 && code == EXIT_OK; f++) {
@@ -457,7 +459,7 @@ static int build_plan(struct run *run, struct plan *pl, struct fw_state st[2][2]
 		pl->family[f] = f ? run->p->v6 : run->p->v4;
 		if (!pl->family[f])
 			continue;
-		if (!load_live(run, pl->backend, fam, &st[f][0]) || !load_live(run, pl->backend, fam, &st[f][1])) {
+		if (!load_live(run, pl->backend, fam, st[f], 2)) {
 			code = EXIT_USAGE;
 			break;
 		}
@@ -494,8 +496,9 @@ static int cmd_apply(struct run *run, bool status_only)
 		.json = run->o.format == DIAG_JSON,
 	};
 	bool changes = !status_only && !ao.dry_run;
-	int lock = changes ? apply_begin(ao.state_dir, host_backend(run->o.backend), &run->d) : 0;
-	int code = lock < 0 ? EXIT_USAGE : build_plan(run, &pl, st);
+	const char *backend = host_backend(run->o.backend);
+	int lock = changes ? apply_begin(ao.state_dir, backend, &run->d) : 0;
+	int code = lock < 0 ? EXIT_USAGE : build_plan(run, backend, &pl, st);
 	if (code == EXIT_OK)
 		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&pl, &ao, &run->d);
 	if (changes && lock >= 0)

@@ -66,12 +66,12 @@ snapshot() {
 	assert_output "in sync: the host holds what the configuration generates"
 }
 
-@test "a bad rule in a user template fails the kernel's test: nothing changes" {
+@test "a bad rule in a user template is refused by the kernel: nothing changes" {
 	cp -r "$TEMPLATES" "$BATS_TEST_TMPDIR/tpl"
 	sed -i 's/^-A FILTERS {{host_allow.match}}/-A FILTERS -m frobnicate --foo 1 -j ACCEPT\n&/' "$BATS_TEST_TMPDIR/tpl/host.rules"
 	snapshot >"$BATS_TEST_TMPDIR/before"
 	run -2 --separate-stderr in_ns host "$DFWGEN" apply -t "$BATS_TEST_TMPDIR/tpl" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
-	[[ "$stderr" == *"error: testing the IPv4 rules failed"* ]]
+	[[ "$stderr" == *"error: loading the IPv4 rules failed"* ]]
 	snapshot >"$BATS_TEST_TMPDIR/after"
 	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
 }
