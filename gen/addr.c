@@ -43,14 +43,18 @@ bool addr_parse(const char *s, struct addr *out, const char **why)
 {
 	char buf[ADDR_STRLEN];
 	struct addr a = {0};
-	if (strlen(s) >= sizeof(buf)) {
+	/* one pass: copy up to the '/' */
+	size_t n = 0;
+	while (s[n] && s[n] != '/' && n < sizeof(buf) - 1) {
+		buf[n] = s[n];
+		n++;
+	}
+	buf[n] = '\0';
+	const char *slash = s[n] == '/' ? s + n : NULL;
+	if (!slash && s[n]) {
 		*why = "not an IPv4 or IPv6 address";
 		return false;
 	}
-	strcpy(buf, s);
-	char *slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
 	if (inet_pton(AF_INET, buf, a.bytes) == 1) {
 		a.family = FAM_V4;
 	} else if (inet_pton(AF_INET6, buf, a.bytes) == 1) {
@@ -89,7 +93,7 @@ static char *put_octet(char *p, unsigned v)
 	return p;
 }
 
-void addr_format(const struct addr *a, char *buf, bool with_prefix)
+size_t addr_format(const struct addr *a, char *buf, bool with_prefix)
 {
 	char *end = buf;
 	if (a->family == FAM_V4) {
@@ -108,6 +112,7 @@ void addr_format(const struct addr *a, char *buf, bool with_prefix)
 		end = put_octet(end, (unsigned)a->prefix);
 	}
 	*end = '\0';
+	return (size_t)(end - buf);
 }
 
 bool addr_contains(const struct addr *a, const struct addr *b)

@@ -3,6 +3,7 @@
 #define DFW_ADDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum family { FAM_NONE = 0, FAM_V4 = 4, FAM_V6 = 6 };
@@ -23,7 +24,7 @@ struct port_range {
  * sentence saying what is wrong (host bits, bad prefix, mapped address...). */
 bool addr_parse(const char *s, struct addr *out, const char **why);
 /* "192.0.2.7/32" (with_prefix) or "192.0.2.7" for a single host when !with_prefix. */
-void addr_format(const struct addr *a, char *buf, bool with_prefix);
+size_t addr_format(const struct addr *a, char *buf, bool with_prefix);
 int addr_max_prefix(enum family f);
 /* a contains b (same family, a's network covers b's). */
 bool addr_contains(const struct addr *a, const struct addr *b);

@@ -543,22 +543,29 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 	if (!src)
 		return;
 	VEC_PUSH(p->doc->files, p->doc->nfiles, p->doc->filecap, src);
+	char word[128]; /* longer than any address: only an error message needs more */
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
 		size_t len;
 		const char *line = source_line(src, (int)ln, &len);
-		char *copy = xstrndup(line, len);
-		char *hash = strchr(copy, '#');
-		if (hash)
-			*hash = '\0';
-		char *t = trim(copy);
-		if (*t) {
-			struct item e = {.text = t, .loc = loc_span(src, (int)ln, (int)(t - copy) + 1, (int)strlen(t))};
-			if (memchr(line, '\0', len))
-				diag_error(d, "bad-address", loc_line(src, (int)ln), "line contains a NUL byte");
-			else
-				add_entry(p, set, &e, d);
+		const char *hash = memchr(line, '#', len);
+		size_t end = hash ? (size_t)(hash - line) : len, start = 0;
+		while (start < end && isspace((unsigned char)line[start]))
+			start++;
+		while (end > start && isspace((unsigned char)line[end - 1]))
+			end--;
+		if (start == end)
+			continue;
+		if (memchr(line, '\0', len)) {
+			diag_error(d, "bad-address", loc_line(src, (int)ln), "line contains a NUL byte");
+			continue;
 		}
-		free(copy);
+		size_t n = end - start;
+		char *text = n < sizeof(word) ? memcpy(word, line + start, n) : xstrndup(line + start, n);
+		text[n] = '\0';
+		struct item e = {.text = text, .loc = loc_span(src, (int)ln, (int)start + 1, (int)n)};
+		add_entry(p, set, &e, d);
+		if (text != word)
+			free(text);
 	}
 }
 

@@ -38,15 +38,16 @@ char *sets_render(const struct policy *p)
 			sb_addf(&sb, "create %s %s family %s hashsize %lu maxelem %lu -exist\n", name, type, fam, hashsize, maxelem);
 			sb_addf(&sb, "create %s.n %s family %s hashsize %lu maxelem %lu -exist\n", name, type, fam, hashsize, maxelem);
 			sb_addf(&sb, "flush %s.n\n", name);
-			/* a million entries: plain appends, no printf per line */
+			/* a million entries: plain appends of known lengths, no printf per line */
 			char *prefix = xasprintf("add %s.n ", name);
+			size_t plen = strlen(prefix);
 			for (size_t k = 0; k < s->nentries; k++) {
 				if ((int)s->entries[k].family != f)
 					continue;
-				addr_format(&s->entries[k], addr, false);
-				sb_add(&sb, prefix);
-				sb_add(&sb, addr);
-				sb_add(&sb, " -exist\n");
+				size_t alen = addr_format(&s->entries[k], addr, false);
+				sb_addn(&sb, prefix, plen);
+				sb_addn(&sb, addr, alen);
+				sb_addn(&sb, " -exist\n", 8);
 			}
 			free(prefix);
 			sb_addf(&sb, "swap %s.n %s\n", name, name);

@@ -185,10 +185,12 @@ destroy dfw-trusted-6.n"
 }
 
 @test "a bad address in a list file is located in that file" {
-	printf '192.0.2.1\n192.0.2.300\n' >"$BATS_TEST_TMPDIR/bad.list"
+	long=$(printf '1%.0s' $(seq 1 150))
+	printf '192.0.2.1\n   192.0.2.300\t# office\n%s\n' "$long" >"$BATS_TEST_TMPDIR/bad.list"
 	c=$(cfg c.ini <<<$'[set t]\nfile = bad.list\n[host]\ntcp = 22')
 	run -2 --separate-stderr dfwc "$c"
-	[[ "$stderr" == *"bad.list:2:1: error: '192.0.2.300': not an IPv4 or IPv6 address [bad-address]"* ]]
+	[[ "$stderr" == *"bad.list:2:4: error: '192.0.2.300': not an IPv4 or IPv6 address [bad-address]"* ]]
+	[[ "$stderr" == *"bad.list:3:1: error: '$long': not an IPv4 or IPv6 address [bad-address]"* ]]
 }
 
 @test "a missing list file is an error at the key naming it" {
