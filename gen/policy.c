@@ -508,23 +508,77 @@ static void add_source(struct policy *p, void *out, const struct item *it, struc
 	VEC_PUSH(l->v, l->n, l->cap, r);
 }
 
-static void add_entry(struct policy *p, struct ipset_def *set, const struct item *it, struct diags *d)
+static void store_entry(struct ipset_def *set, const struct addr *a, const struct item *it, struct diags *d)
 {
-	struct addr a;
-	if (!parse_addr_item(it, &a, d) || !family_wanted(p, &a, it->loc, d))
-		return;
-	if (set->type == SET_HASH_IP && a.prefix != addr_max_prefix(a.family)) {
+	if (set->type == SET_HASH_IP && a->prefix != addr_max_prefix(a->family)) {
 		diag_error(d, "bad-address", it->loc, "'%s' is a network, but [set %s] is hash:ip, "
 			   "which would add every address in it one by one; use type = hash:net",
 			   it->text, set->name);
 		return;
 	}
-	VEC_PUSH(set->entries, set->nentries, set->cap, a);
+	VEC_PUSH(set->entries, set->nentries, set->cap, *a);
 }
 
 static void add_entry_item(struct policy *p, void *out, const struct item *it, struct diags *d)
 {
-	add_entry(p, out, it, d);
+	struct addr a;
+	if (parse_addr_item(it, &a, d) && family_wanted(p, &a, it->loc, d))
+		store_entry(out, &a, it, d);
+}
+
+/* A list of a million lines must not print a million diagnostics: the first
+ * few bad entries are shown, and one warning stands for every address of a
+ * family the config leaves out. */
+#define LIST_ERRORS_SHOWN 10
+
+struct list_tally {
+	size_t bad, ignored[2];
+	struct loc first_hidden, first_ignored[2];
+};
+
+/* Whether the next bad entry, at `at`, is still shown. */
+static bool show_bad(struct list_tally *t, struct loc at)
+{
+	if (t->bad++ < LIST_ERRORS_SHOWN)
+		return true;
+	if (t->bad == LIST_ERRORS_SHOWN + 1)
+		t->first_hidden = at;
+	return false;
+}
+
+static void add_list_entry(struct policy *p, struct ipset_def *set, const struct item *it,
+			   struct list_tally *t, struct diags *d)
+{
+	struct addr a;
+	const char *why;
+	if (!addr_parse(it->text, &a, &why)) {
+		if (show_bad(t, it->loc))
+			diag_error(d, "bad-address", it->loc, "'%s': %s", it->text, why);
+		return;
+	}
+	int f = a.family == FAM_V6;
+	if (f ? !p->v6 : !p->v4) {
+		if (!t->ignored[f]++)
+			t->first_ignored[f] = it->loc;
+		return;
+	}
+	store_entry(set, &a, it, d);
+}
+
+static void report_list_tally(const struct list_tally *t, const struct source *src, struct diags *d)
+{
+	for (int f = 0; f < 2; f++) {
+		int v = f ? 6 : 4;
+		if (t->ignored[f] == 1)
+			diag_warn(d, "family-ignored", t->first_ignored[f], "this IPv%d address is ignored: "
+				  "[global] family leaves IPv%d out", v, v);
+		else if (t->ignored[f])
+			diag_warn(d, "family-ignored", t->first_ignored[f], "this IPv%d address and %zu more in "
+				  "%s are ignored: [global] family leaves IPv%d out", v, t->ignored[f] - 1, src->name, v);
+	}
+	if (t->bad > LIST_ERRORS_SHOWN)
+		diag_error(d, "bad-address", t->first_hidden, "bad entries from here on are not shown "
+			   "(%zu in %s)", t->bad - LIST_ERRORS_SHOWN, src->name);
 }
 
 /* A `file =` list: one address or network per line, '#' comments. */
@@ -543,6 +597,7 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 	if (!src)
 		return;
 	VEC_PUSH(p->doc->files, p->doc->nfiles, p->doc->filecap, src);
+	struct list_tally tally = {0};
 	char word[128]; /* longer than any address: only an error message needs more */
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
 		size_t len;
@@ -556,17 +611,19 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 		if (start == end)
 			continue;
 		if (memchr(line, '\0', len)) {
-			diag_error(d, "bad-address", loc_line(src, (int)ln), "line contains a NUL byte");
+			if (show_bad(&tally, loc_line(src, (int)ln)))
+				diag_error(d, "bad-address", loc_line(src, (int)ln), "line contains a NUL byte");
 			continue;
 		}
 		size_t n = end - start;
 		char *text = n < sizeof(word) ? memcpy(word, line + start, n) : xstrndup(line + start, n);
 		text[n] = '\0';
 		struct item e = {.text = text, .loc = loc_span(src, (int)ln, (int)start + 1, (int)n)};
-		add_entry(p, set, &e, d);
+		add_list_entry(p, set, &e, &tally, d);
 		if (text != word)
 			free(text);
 	}
+	report_list_tally(&tally, src, d);
 }
 
 static void build_global(struct policy *p, const struct msection *s, struct diags *d)

@@ -3,21 +3,16 @@
 # commands run against it.
 
 setup_file() {
-	load test_helper
-	load netns_helper
 	load e2e_helper
 	harness_up
 }
 
 teardown_file() {
-	load netns_helper
 	load e2e_helper
 	harness_down
 }
 
 setup() {
-	load test_helper
-	load netns_helper
 	load e2e_helper
 	require_netns
 	reset_firewall le27

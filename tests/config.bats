@@ -193,6 +193,28 @@ destroy dfw-trusted-6.n"
 	[[ "$stderr" == *"bad.list:3:1: error: '$long': not an IPv4 or IPv6 address [bad-address]"* ]]
 }
 
+@test "a list with many bad entries shows the first ten, then one error for the rest" {
+	for i in $(seq 1 25); do echo "10.0.0.$i/8"; done >"$BATS_TEST_TMPDIR/bad.list"
+	c=$(cfg c.ini <<<$'[set t]\nfile = bad.list\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	assert_output ''
+	run -0 grep -c 'error:' <<<"$stderr"
+	assert_output 11
+	[[ "$stderr" == *"bad.list:10:1: error: '10.0.0.10/8': host bits are set"* ]]
+	[[ "$stderr" == *"bad.list:11:1: error: bad entries from here on are not shown (15 in $BATS_TEST_TMPDIR/bad.list) [bad-address]"* ]]
+}
+
+@test "addresses of a family left out are one warning per list file, not one per line" {
+	printf '2001:db8::1\n192.0.2.1\n2001:db8::2\n2001:db8::3\n' >"$BATS_TEST_TMPDIR/mixed.list"
+	c=$(cfg c.ini <<<$'[global]\nfamily = ipv4\n[set t]\nfile = mixed.list\n[host]\ntcp = 22\nallow = t')
+	run -0 --separate-stderr dfwc "$c" ipsets
+	assert_line 'add dfw-t-4.n 192.0.2.1 -exist'
+	refute_output --partial '2001:db8'
+	run -0 grep -c 'warning:' <<<"$stderr"
+	assert_output 1
+	[[ "$stderr" == *"mixed.list:1:1: warning: this IPv6 address and 2 more in $BATS_TEST_TMPDIR/mixed.list are ignored: [global] family leaves IPv6 out [family-ignored]"* ]]
+}
+
 @test "a missing list file is an error at the key naming it" {
 	c=$(cfg c.ini <<<$'[set t]\nfile = nowhere.list\n[host]\ntcp = 22')
 	run -2 --separate-stderr dfwc "$c"

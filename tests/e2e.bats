@@ -4,21 +4,16 @@
 # Run alone with: bats tests/e2e.bats (as root).
 
 setup_file() {
-	load test_helper
-	load netns_helper
 	load e2e_helper
 	harness_up
 }
 
 teardown_file() {
-	load netns_helper
 	load e2e_helper
 	harness_down
 }
 
 setup() {
-	load test_helper
-	load netns_helper
 	load e2e_helper
 	require_netns
 }

@@ -9,7 +9,10 @@
 #   host listeners: 22 (stands for SSH) and 9999 (never published)
 
 # One simulated host per suite file: harness_up in setup_file, harness_down in
-# teardown_file, require_netns in setup.
+# teardown_file, require_netns in setup. Loading this loads the other helpers.
+load test_helper
+load netns_helper
+
 harness_up() {
 	require_netns
 	export NS_STATE="$BATS_FILE_TMPDIR" DFWT_ID="$$"

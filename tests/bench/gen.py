@@ -26,6 +26,9 @@ for n in (1000, 100000, 1000000):
         f.write('[set big]\nfile = list.%d\n[host]\ntcp = 22\nallow = big\n[containers]\nallow = big\n' % n)
         for i in range(1000):
             f.write('[port p%d]\nport = %d\nallow = big\n' % (i, 10000 + i))
+    # the policy the ferm file and the Jinja2 template express: IPv4, the host only
+    with open('%s/eq.%d.ini' % (out, n), 'w') as f:
+        f.write('[global]\nfamily = ipv4\n[set big]\nfile = list.%d\n[host]\ntcp = 22\nallow = big\n' % n)
     # ferm: the same allowlist as rules, the way per-rule tools write it
     if n <= 100000:
         with open('%s/ferm.%d.conf' % (out, n), 'w') as f:
