@@ -30,11 +30,10 @@ for n in (1000, 100000, 1000000):
     with open('%s/eq.%d.ini' % (out, n), 'w') as f:
         f.write('[global]\nfamily = ipv4\n[set big]\nfile = list.%d\n[host]\ntcp = 22\nallow = big\n' % n)
     # ferm: the same allowlist as rules, the way per-rule tools write it
-    if n <= 100000:
-        with open('%s/ferm.%d.conf' % (out, n), 'w') as f:
-            v4 = [a for a in addresses(n, n) if ':' not in a]
-            f.write('table filter {\n  chain FILTERS {\n    mod state state (ESTABLISHED RELATED) ACCEPT;\n')
-            f.write('    proto tcp dport 22 ACCEPT;\n    saddr (%s) ACCEPT;\n    DROP;\n  }\n}\n' % ' '.join(v4))
+    with open('%s/ferm.%d.conf' % (out, n), 'w') as f:
+        v4 = [a for a in addresses(n, n) if ':' not in a]
+        f.write('table filter {\n  chain FILTERS {\n    mod state state (ESTABLISHED RELATED) ACCEPT;\n')
+        f.write('    proto tcp dport 22 ACCEPT;\n    saddr (%s) ACCEPT;\n    DROP;\n  }\n}\n' % ' '.join(v4))
 
 for ports in (10, 1000, 10000):
     with open('%s/ports.%d.ini' % (out, ports), 'w') as f:
