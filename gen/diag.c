@@ -37,8 +37,13 @@ static char *read_all(FILE *f, size_t *len)
 	size_t n = 0, got;
 	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
 		n += got;
-		if (n + 1 == cap)
-			buf = xrealloc(buf, cap *= 2);
+		if (n + 1 < cap)
+			continue;
+		int c = getc(f); /* full: grow only if there is more */
+		if (c == EOF)
+			break;
+		buf = xrealloc(buf, cap *= 2);
+		buf[n++] = (char)c;
 	}
 	buf[n] = '\0';
 	*len = n;
