@@ -38,11 +38,6 @@ static bool unconditional(const struct rule *r)
 	return true;
 }
 
-static bool terminal(const struct rule *r)
-{
-	return r->is_goto || target_is_terminal(r->target);
-}
-
 static bool list_has(const char *list, const char *word)
 {
 	char **items;
@@ -226,10 +221,10 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 			    (r->cmd == CMD_APPEND || (r->cmd == CMD_INSERT && r->num > 1)))
 				diag_error(d, "jump-not-first", rule_tok_loc(r, 0), "the jump to %s must be INPUT's first "
 					   "rule (-I INPUT 1 -j %s); below other rules, they bypass it", o->host_chain, o->host_chain);
-			const struct rule_opt *dport = rule_option(r, NULL, "--dport");
-			if (!dport)
-				dport = rule_option(r, "multiport", "--dports");
-			if (!strcmp(chain, o->container_chain) && (dport || r->has_dst) && r->cmd != CMD_DELETE)
+			const struct rule_opt *dport = NULL;
+			if (!strcmp(chain, o->container_chain) && r->cmd != CMD_DELETE &&
+			    ((dport = rule_option(r, NULL, "--dport")) || (dport = rule_option(r, "multiport", "--dports")) ||
+			     r->has_dst))
 				diag_warn(d, "dnat-trap", rule_tok_loc(r, dport ? dport->tok : r->spec_tok),
 					  "in %s, %s sees the container's %s after Docker's DNAT, not what was published; "
 					  "match the published port with -m conntrack --ctorigdstport PORT --ctdir ORIGINAL",
@@ -312,7 +307,7 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 					   "Docker-internal traffic (from the bridges and container subnets): containers "
 					   "lose their own connections", c->name);
 		}
-		if (terminal(r) && unconditional(r))
+		if (r->terminal && unconditional(r))
 			ender = r;
 	}
 	if (c->n && !ender)

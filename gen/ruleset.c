@@ -161,12 +161,6 @@ static const struct opt_def *find_opt(const struct opt_def *opts, const char *na
 	return NULL;
 }
 
-bool target_is_terminal(const char *target)
-{
-	const struct ext_def *t = target ? find_target(target) : NULL;
-	return t && t->terminal;
-}
-
 static const char *const builtin_chains[][6] = {
 	{"filter", "INPUT", "FORWARD", "OUTPUT", NULL},
 	{"nat", "PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", NULL},
@@ -223,6 +217,10 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 	/* every token's text lives in one buffer per line: unquoting only shrinks */
 	char *buf = r->text = xmalloc(len + 1), *w = buf;
 	size_t cap = 0, i = 0;
+	/* blank-separated words: never fewer than the tokens (quotes only merge) */
+	for (size_t k = 0; k < len; k++)
+		cap += line[k] != ' ' && line[k] != '\t' && (k == 0 || line[k - 1] == ' ' || line[k - 1] == '\t');
+	r->tok = xmalloc((cap ? cap : 1) * sizeof(*r->tok));
 	while (i < len) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
@@ -269,29 +267,40 @@ static bool is_bang(const struct token *t)
 
 /* ---- values ---- */
 
+/* One address of an -s/-d value; the file's family is the first address's. */
+static bool parse_one_addr(struct parser *ps, const struct token *t, const char *text, struct addr *out)
+{
+	const char *why;
+	if (!addr_parse(text, out, &why)) {
+		diag_error(ps->d, "bad-address", tok_loc(ps, t), "'%s': %s", text, why);
+		return false;
+	}
+	if (!ps->family_fixed) {
+		ps->rs->family = out->family;
+		ps->family_fixed = true;
+	} else if (out->family != ps->rs->family) {
+		diag_error(ps->d, "wrong-family", tok_loc(ps, t), "'%s' is an IPv%d address in a file "
+			   "for IPv%d", text, out->family, ps->rs->family);
+		return false;
+	}
+	return true;
+}
+
 static bool parse_addr_value(struct parser *ps, const struct token *t, struct addr *first, bool *list)
 {
+	const char *text = t->text;
+	size_t len = strlen(text);
+	*list = strchr(text, ',') != NULL;
+	/* the common case, one bare address: no copies */
+	if (!*list && len && !isspace((unsigned char)text[0]) && !isspace((unsigned char)text[len - 1]))
+		return parse_one_addr(ps, t, text, first);
 	char **items;
-	size_t n = split_list(t->text, &items);
+	size_t n = split_list(text, &items);
 	bool ok = true;
-	*list = n > 1;
 	for (size_t i = 0; i < n && ok; i++) {
 		struct addr a;
-		const char *why;
-		if (!addr_parse(items[i], &a, &why)) {
-			diag_error(ps->d, "bad-address", tok_loc(ps, t), "'%s': %s", items[i], why);
-			ok = false;
-			break;
-		}
-		if (!ps->family_fixed) {
-			ps->rs->family = a.family;
-			ps->family_fixed = true;
-		} else if (a.family != ps->rs->family) {
-			diag_error(ps->d, "wrong-family", tok_loc(ps, t), "'%s' is an IPv%d address in a file "
-				   "for IPv%d", items[i], a.family, ps->rs->family);
-			ok = false;
-		}
-		if (i == 0 && first)
+		ok = parse_one_addr(ps, t, items[i], &a);
+		if (ok && i == 0)
 			*first = a;
 	}
 	free_list(items, n);
@@ -517,23 +526,48 @@ static const struct opt_def *implicit_defs(const char *proto)
 	return NULL;
 }
 
-/* -p, -s, -d, -i, -o, -j may each stand once in a rule. */
-static bool repeated_base_option(struct parser *ps, const struct rule *r, const struct token *t)
+/* iptables' own options; BASE_NONE: a match's or a target's. */
+enum base_opt {
+	BASE_NONE, BASE_PROTO, BASE_SRC, BASE_DST, BASE_IN, BASE_OUT,
+	BASE_MATCH, BASE_JUMP, BASE_GOTO, BASE_COUNTERS, BASE_FLAG,
+};
+
+static const struct base_def {
+	char short_name;
+	const char *long_name, *what; /* what: for "a rule takes one ..." */
+	enum base_opt id;
+} base_opts[] = {
+	{'p', "--protocol", "protocol", BASE_PROTO}, {'s', "--source", "source", BASE_SRC},
+	{'d', "--destination", "destination", BASE_DST}, {'i', "--in-interface", "input interface", BASE_IN},
+	{'o', "--out-interface", "output interface", BASE_OUT}, {'m', "--match", NULL, BASE_MATCH},
+	{'j', "--jump", NULL, BASE_JUMP}, {'g', "--goto", NULL, BASE_GOTO},
+	{'c', "--set-counters", NULL, BASE_COUNTERS}, {'f', "--fragment", NULL, BASE_FLAG},
+	{'4', NULL, NULL, BASE_FLAG}, {'6', NULL, NULL, BASE_FLAG},
+};
+
+/* Every rule has a handful of options: a glance at one character first. */
+static const struct base_def *base_option(const char *o)
 {
-	static const char *const groups[][3] = {{"-p", "--protocol", "protocol"}, {"-s", "--source", "source"},
-		{"-d", "--destination", "destination"}, {"-i", "--in-interface", "input interface"},
-		{"-o", "--out-interface", "output interface"}};
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
-		if (strcmp(t->text, groups[g][0]) && strcmp(t->text, groups[g][1]))
-			continue;
-		bool seen = g == 0 ? r->proto != NULL : g == 1 ? r->has_src : g == 2 ? r->has_dst :
-			    g == 3 ? r->in_if != NULL : r->out_if != NULL;
-		if (seen)
-			diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "a rule takes one %s; %s stands here a second time",
-				   groups[g][2], t->text);
-		return seen;
+	bool is_long = o[1] == '-';
+	for (size_t k = 0; k < sizeof(base_opts) / sizeof(base_opts[0]); k++) {
+		const struct base_def *b = &base_opts[k];
+		if (is_long ? b->long_name && b->long_name[2] == o[2] && !strcmp(b->long_name, o)
+			    : b->short_name == o[1] && !o[2])
+			return b;
 	}
-	return false;
+	return NULL;
+}
+
+/* -p, -s, -d, -i, -o may each stand once in a rule. */
+static bool repeated_base_option(struct parser *ps, const struct rule *r, const struct token *t, const struct base_def *b)
+{
+	bool seen = b->id == BASE_PROTO ? r->proto != NULL : b->id == BASE_SRC ? r->has_src :
+		    b->id == BASE_DST ? r->has_dst : b->id == BASE_IN ? r->in_if != NULL :
+		    b->id == BASE_OUT ? r->out_if != NULL : false;
+	if (seen)
+		diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "a rule takes one %s; %s stands here a second time",
+			   b->what, t->text);
+	return seen;
 }
 
 static void parse_spec(struct parser *ps, struct rule *r, size_t i)
@@ -567,9 +601,11 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 		diag_error(ps->d, "missing-argument", tok_loc(ps, t), "%s needs an argument", o); \
 		return;                                                                    \
 	}
-		if (repeated_base_option(ps, r, t))
+		const struct base_def *base = base_option(o);
+		enum base_opt id = base ? base->id : BASE_NONE;
+		if (base && repeated_base_option(ps, r, t, base))
 			return;
-		if (!strcmp(o, "-p") || !strcmp(o, "--protocol")) {
+		if (id == BASE_PROTO) {
 			NEED_ARG();
 			r->proto = arg;
 			r->proto_neg = neg;
@@ -577,9 +613,9 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			if (!valid_proto(arg))
 				diag_error(ps->d, "bad-value", tok_loc(ps, &r->tok[next]), "unknown protocol '%s'", arg);
 			i = next + 1;
-		} else if (!strcmp(o, "-s") || !strcmp(o, "--source") || !strcmp(o, "-d") || !strcmp(o, "--destination")) {
+		} else if (id == BASE_SRC || id == BASE_DST) {
 			NEED_ARG();
-			bool src = o[1] == 's' || o[2] == 's';
+			bool src = id == BASE_SRC;
 			bool list;
 			parse_addr_value(ps, &r->tok[next], src ? &r->src : &r->dst, &list);
 			*(src ? &r->src_tok : &r->dst_tok) = (int)next;
@@ -593,9 +629,9 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 				r->dst_list = list;
 			}
 			i = next + 1;
-		} else if (!strcmp(o, "-i") || !strcmp(o, "--in-interface") || !strcmp(o, "-o") || !strcmp(o, "--out-interface")) {
+		} else if (id == BASE_IN || id == BASE_OUT) {
 			NEED_ARG();
-			bool in = o[1] == 'i' || o[2] == 'i';
+			bool in = id == BASE_IN;
 			if (!valid_iface_name(arg))
 				diag_error(ps->d, "bad-interface", tok_loc(ps, &r->tok[next]),
 					   "'%s' is not an interface name (at most 15 characters, '+' only at the end)", arg);
@@ -607,7 +643,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 				r->out_neg = neg;
 			}
 			i = next + 1;
-		} else if (!strcmp(o, "-m") || !strcmp(o, "--match")) {
+		} else if (id == BASE_MATCH) {
 			NEED_ARG();
 			cur_def = find_match(arg);
 			if (!cur_def) {
@@ -627,22 +663,23 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			cur = add_match(r, arg, (int)next, cur_def != NULL);
 			in_target = false;
 			i = next + 1;
-		} else if (!strcmp(o, "-j") || !strcmp(o, "--jump") || !strcmp(o, "-g") || !strcmp(o, "--goto")) {
+		} else if (id == BASE_JUMP || id == BASE_GOTO) {
 			NEED_ARG();
 			if (r->target)
 				diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "a rule has one target; this is the second");
 			r->target = arg;
 			r->target_tok = (int)next;
-			r->is_goto = o[1] == 'g' || o[2] == 'g';
+			r->is_goto = id == BASE_GOTO;
 			tdef = find_target(arg);
+			r->terminal = r->is_goto || (tdef && tdef->terminal);
 			in_target = true;
 			i = next + 1;
-		} else if (!strcmp(o, "-c") || !strcmp(o, "--set-counters")) {
+		} else if (id == BASE_COUNTERS) {
 			int n = take_args(ps, r, next, 2, o);
 			if (n < 0)
 				return;
 			i = next + (size_t)n;
-		} else if (!strcmp(o, "-f") || !strcmp(o, "--fragment") || !strcmp(o, "-4") || !strcmp(o, "-6")) {
+		} else if (id == BASE_FLAG) {
 			i = next;
 		} else if (o[1] == '-') {
 			/* a long option of the target, of the last match, or of the match
@@ -709,26 +746,40 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 		diag_error(ps->d, "bad-name", rule_tok_loc(r, r->target_tok), "'%s' is not a valid target or chain name", r->target);
 }
 
+static bool needs_quotes(const struct token *t)
+{
+	if (t->quoted || !t->text[0])
+		return true;
+	for (const char *c = t->text; *c; c++) {
+		if (*c == ' ' || *c == '\t' || *c == '"')
+			return true;
+	}
+	return false;
+}
+
 static char *canonical_spec(const struct rule *r)
 {
-	struct strbuf sb = {0};
+	size_t size = 1;
+	for (size_t i = (size_t)r->spec_tok; i < r->ntok; i++)
+		size += 2 * strlen(r->tok[i].text) + 3; /* every character escaped, quotes, a blank */
+	char *out = xmalloc(size), *w = out;
 	for (size_t i = (size_t)r->spec_tok; i < r->ntok; i++) {
 		const struct token *t = &r->tok[i];
-		if (sb.len)
-			sb_addc(&sb, ' ');
-		if (t->quoted || strpbrk(t->text, " \t\"") || !t->text[0]) {
-			sb_addc(&sb, '"');
-			for (const char *c = t->text; *c; c++) {
-				if (*c == '"' || *c == '\\')
-					sb_addc(&sb, '\\');
-				sb_addc(&sb, *c);
-			}
-			sb_addc(&sb, '"');
-		} else {
-			sb_add(&sb, t->text);
+		if (w > out)
+			*w++ = ' ';
+		bool quote = needs_quotes(t);
+		if (quote)
+			*w++ = '"';
+		for (const char *c = t->text; *c; c++) {
+			if (quote && (*c == '"' || *c == '\\'))
+				*w++ = '\\';
+			*w++ = *c;
 		}
+		if (quote)
+			*w++ = '"';
 	}
-	return sb_steal(&sb);
+	*w = '\0';
+	return xrealloc(out, (size_t)(w - out) + 1);
 }
 
 char *rule_canonical(const struct rule *r)

@@ -63,6 +63,7 @@ struct rule {
 	const char *target;
 	int target_tok;
 	bool is_goto;
+	bool terminal;       /* a goto, or a target that ends the traversal */
 	struct rule_opt *topts;
 	size_t ntopts, tcap;
 	bool opaque; /* holds something the checker cannot model */
@@ -93,7 +94,6 @@ void ruleset_free(struct ruleset *rs);
 const struct rule_opt *rule_option(const struct rule *r, const char *module, const char *name);
 const char *rule_arg(const struct rule *r, const struct rule_opt *o, int i);
 bool rule_has_module(const struct rule *r, const char *module);
-bool target_is_terminal(const char *target);
 bool chain_is_builtin(const char *table, const char *chain);
 /* The canonical one-line form "-A CHAIN SPEC" (for policies and messages). */
 char *rule_canonical(const struct rule *r);

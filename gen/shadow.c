@@ -8,7 +8,7 @@
 
 /* ---- port sets: sorted, merged ranges over 0..65535 ---- */
 
-#define MAX_RANGES 32
+#define MAX_RANGES 16 /* multiport takes 15 ports; a complement adds one range */
 
 struct ports {
 	bool any;
@@ -54,18 +54,22 @@ static void ports_complement(struct ports *p)
 /* Parses "22", "1000:2000" or "22,80,1000:2000"; false when it cannot. */
 static bool ports_parse(const char *text, bool neg, struct ports *out)
 {
-	char **items;
-	size_t n = split_list(text, &items);
-	bool ok = n > 0 && n < MAX_RANGES;
 	out->any = false;
 	out->n = 0;
-	for (size_t i = 0; ok && i < n; i++) {
+	for (const char *seg = text;; seg++) {
+		char item[16]; /* "65535:65535" and then some */
+		size_t len = strcspn(seg, ",");
 		const char *why;
-		ok = port_parse(items[i], ':', true, &out->r[out->n++], &why);
+		if (out->n == MAX_RANGES - 1 || len == 0 || len >= sizeof(item))
+			return false;
+		memcpy(item, seg, len);
+		item[len] = '\0';
+		if (!port_parse(item, ':', true, &out->r[out->n++], &why))
+			return false;
+		seg += len;
+		if (!*seg)
+			break;
 	}
-	free_list(items, n);
-	if (!ok)
-		return false;
 	ports_normalise(out);
 	if (neg)
 		ports_complement(out);
@@ -146,7 +150,7 @@ static void shape_build(struct shape *s, const struct rule *r, int index)
 	memset(s, 0, sizeof(*s));
 	s->r = r;
 	s->index = index;
-	s->terminal = r->is_goto || target_is_terminal(r->target);
+	s->terminal = r->terminal;
 	s->dport.any = s->sport.any = s->origdport.any = true;
 	s->unconditional = !r->opaque && !r->has_src && !r->has_dst && !r->in_if && !r->out_if &&
 			   (!r->proto || (!r->proto_neg && !strcmp(r->proto, "all")));
@@ -266,20 +270,7 @@ static bool covers(const struct shape *a, const struct shape *b)
 	return text_within(b, a);
 }
 
-/* ---- an index of earlier rules by source, then destination prefix ---- */
-
-struct bucket {
-	uint64_t key;
-	int *idx;
-	size_t n, cap;
-	bool used;
-};
-
-struct index {
-	struct bucket *b;
-	size_t cap, used;
-};
-
+/* The key of a's first `prefix` bits, for the index `which` (source, destination). */
 static uint64_t prefix_key(const struct addr *a, int prefix, int which)
 {
 	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(which * 1000 + a->family * 256 + prefix);
@@ -292,52 +283,83 @@ static uint64_t prefix_key(const struct addr *a, int prefix, int which)
 			byte &= (uint8_t)(0xff << (8 - (prefix - bit)));
 		h = (h ^ byte) * 1099511628211ULL;
 	}
-	return h | 1;
+	return h;
+}
+
+/* ---- an index of earlier rules by a 64-bit key ---- */
+
+/* Open addressing; each bucket heads a list of rule indexes, ascending,
+ * threaded through `next` (one int per rule of the chain: no allocation per
+ * bucket). */
+struct bucket {
+	uint64_t key;
+	int head, tail;
+	bool used;
+};
+
+struct index {
+	struct bucket *b;
+	size_t cap, used;
+	int *next;
+};
+
+static void index_init(struct index *ix, size_t nrules)
+{
+	memset(ix, 0, sizeof(*ix));
+	ix->next = xmalloc((nrules + 1) * sizeof(*ix->next));
+}
+
+static size_t slot_of(uint64_t key, size_t cap)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
 }
 
 static struct bucket *index_slot(struct index *ix, uint64_t key, bool create)
 {
 	if (create && (ix->used + 1) * 2 > ix->cap) {
-		struct index bigger = {.cap = ix->cap ? ix->cap * 2 : 64};
+		struct index bigger = {.cap = ix->cap ? ix->cap * 2 : 64, .used = ix->used, .next = ix->next};
 		bigger.b = xcalloc(bigger.cap, sizeof(*bigger.b));
 		for (size_t i = 0; i < ix->cap; i++) {
 			if (!ix->b[i].used)
 				continue;
-			size_t j = ix->b[i].key & (bigger.cap - 1);
+			size_t j = slot_of(ix->b[i].key, bigger.cap);
 			while (bigger.b[j].used)
 				j = (j + 1) & (bigger.cap - 1);
 			bigger.b[j] = ix->b[i];
 		}
-		bigger.used = ix->used;
 		free(ix->b);
 		*ix = bigger;
 	}
 	if (!ix->cap)
 		return NULL;
-	size_t j = key & (ix->cap - 1);
+	size_t j = slot_of(key, ix->cap);
 	while (ix->b[j].used && ix->b[j].key != key)
 		j = (j + 1) & (ix->cap - 1);
 	if (!ix->b[j].used) {
 		if (!create)
 			return NULL;
-		ix->b[j].used = true;
-		ix->b[j].key = key;
+		ix->b[j] = (struct bucket){.key = key, .head = -1, .tail = -1, .used = true};
 		ix->used++;
 	}
 	return &ix->b[j];
 }
 
+/* Rules are added in order, so every list stays ascending. */
 static void index_add(struct index *ix, uint64_t key, int idx)
 {
 	struct bucket *b = index_slot(ix, key, true);
-	VEC_PUSH(b->idx, b->n, b->cap, idx);
+	ix->next[idx] = -1;
+	if (b->tail >= 0)
+		ix->next[b->tail] = idx;
+	else
+		b->head = idx;
+	b->tail = idx;
 }
 
 static void index_free(struct index *ix)
 {
-	for (size_t i = 0; i < ix->cap; i++)
-		free(ix->b[i].idx);
 	free(ix->b);
+	free(ix->next);
 }
 
 /* The one port a constraint allows, or -1. */
@@ -348,7 +370,7 @@ static long single_port(const struct ports *p)
 
 static uint64_t port_key(long port, int which)
 {
-	return ((uint64_t)which << 32 | (uint64_t)port) * 0x9e3779b97f4a7c15ULL | 1;
+	return (uint64_t)which << 32 | (uint64_t)port;
 }
 
 static bool plain_addr(bool has, bool neg, bool list, const struct addr *a)
@@ -356,11 +378,22 @@ static bool plain_addr(bool has, bool neg, bool list, const struct addr *a)
 	return has && !neg && !list && a->prefix > 0;
 }
 
+/* The earliest of the ascending candidates that covers b, if before `best`. */
 static int earliest_cover(const struct shape *shapes, const int *cand, size_t n, const struct shape *b, int best)
 {
-	for (size_t i = 0; i < n; i++) {
-		if ((best < 0 || cand[i] < best) && covers(&shapes[cand[i]], b))
-			best = cand[i];
+	for (size_t i = 0; i < n && (best < 0 || cand[i] < best); i++) {
+		if (covers(&shapes[cand[i]], b))
+			return cand[i];
+	}
+	return best;
+}
+
+static int earliest_in_bucket(const struct shape *shapes, const struct index *ix, const struct bucket *bk,
+			      const struct shape *b, int best)
+{
+	for (int i = bk ? bk->head : -1; i >= 0 && (best < 0 || i < best); i = ix->next[i]) {
+		if (covers(&shapes[i], b))
+			return i;
 	}
 	return best;
 }
@@ -383,16 +416,14 @@ static int find_cover(const struct shape *shapes, struct coverers *cv, const str
 	for (int k = 0; k < 2; k++) {
 		long port = single_port(kinds[k]);
 		struct bucket *bk = port >= 0 ? index_slot(&cv->by_port, port_key(port, k), false) : NULL;
-		if (bk)
-			best = earliest_cover(shapes, bk->idx, bk->n, b, best);
+		best = earliest_in_bucket(shapes, &cv->by_port, bk, b, best);
 	}
 	if (plain_addr(y->has_src, y->src_neg, y->src_list, &y->src)) {
 		for (int p = 1; p <= y->src.prefix; p++) {
 			if (!(cv->src_lens[p / 64] >> (p % 64) & 1))
 				continue;
 			struct bucket *k = index_slot(by_src, prefix_key(&y->src, p, 1), false);
-			if (k)
-				best = earliest_cover(shapes, k->idx, k->n, b, best);
+			best = earliest_in_bucket(shapes, by_src, k, b, best);
 		}
 	}
 	if (plain_addr(y->has_dst, y->dst_neg, y->dst_list, &y->dst)) {
@@ -400,8 +431,7 @@ static int find_cover(const struct shape *shapes, struct coverers *cv, const str
 			if (!(cv->dst_lens[p / 64] >> (p % 64) & 1))
 				continue;
 			struct bucket *k = index_slot(by_dst, prefix_key(&y->dst, p, 2), false);
-			if (k)
-				best = earliest_cover(shapes, k->idx, k->n, b, best);
+			best = earliest_in_bucket(shapes, by_dst, k, b, best);
 		}
 	}
 	return best;
@@ -416,21 +446,25 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 {
 	struct shape *shapes = xcalloc(c->n, sizeof(*shapes));
 	struct coverers cv = {0};
-	struct index by_spec = {0};
+	struct index by_spec;
+	index_init(&by_spec, c->n);
+	index_init(&cv.by_src, c->n);
+	index_init(&cv.by_dst, c->n);
+	index_init(&cv.by_port, c->n);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rule *r = c->rules[i];
 		struct shape *s = &shapes[i];
 		shape_build(s, r, (int)i);
+		uint64_t spec_key = 1469598103934665603ULL;
+		for (const char *p = r->spec ? r->spec : ""; *p; p++)
+			spec_key = (spec_key ^ (uint8_t)*p) * 1099511628211ULL;
 		if (r->loc.src == rs->src) {
 			/* exact duplicates first: the plainest finding */
-			uint64_t h = 1469598103934665603ULL;
-			for (const char *p = r->spec ? r->spec : ""; *p; p++)
-				h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-			struct bucket *k = index_slot(&by_spec, h | 1, false);
+			struct bucket *k = index_slot(&by_spec, spec_key, false);
 			int dup = -1;
-			for (size_t j = 0; k && j < k->n && dup < 0 && !s->never_covers; j++) {
-				if (!strcmp(c->rules[k->idx[j]]->spec, r->spec))
-					dup = k->idx[j];
+			for (int j = k && !s->never_covers ? k->head : -1; j >= 0 && dup < 0; j = by_spec.next[j]) {
+				if (!strcmp(c->rules[j]->spec, r->spec))
+					dup = j;
 			}
 			int cover = dup >= 0 ? -1 : find_cover(shapes, &cv, s);
 			const struct rule *e = cover >= 0 ? c->rules[cover] : NULL;
@@ -448,12 +482,8 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 					   "every packet it would match (to %s, not %s)", e->loc.line, e->target,
 					   r->target ? r->target : "counting");
 		}
-		if (r->spec) {
-			uint64_t h = 1469598103934665603ULL;
-			for (const char *p = r->spec; *p; p++)
-				h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-			index_add(&by_spec, h | 1, (int)i);
-		}
+		if (r->spec)
+			index_add(&by_spec, spec_key, (int)i);
 		if (!s->terminal || s->never_covers)
 			continue;
 		if (plain_addr(r->has_src, r->src_neg, r->src_list, &r->src)) {
