@@ -185,12 +185,18 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 {
 	for (size_t t = 0; t < rs->n; t++) {
 		const struct table *tb = &rs->tables[t];
-		bool filter = !strcmp(tb->name, "filter");
+		bool filter = !strcmp(tb->name, "filter"), builtin = false;
+		const char *last_chain = NULL; /* rules come in runs of one chain */
 		for (size_t k = 0; k < tb->n; k++) {
 			const struct rule *r = &tb->rules[k];
 			struct loc at = rule_tok_loc(r, r->chain_tok >= 0 ? r->chain_tok : 0);
 			const char *chain = r->chain;
-			bool builtin = chain && chain_is_builtin(tb->name, chain);
+			if (chain && (!last_chain || strcmp(chain, last_chain))) {
+				builtin = chain_is_builtin(tb->name, chain);
+				last_chain = chain;
+			} else if (!chain) {
+				builtin = false;
+			}
 			if (o->noflush) {
 				if (r->cmd == CMD_DECLARE && builtin)
 					diag_error(d, "policy-line", rule_tok_loc(r, 0), "':%s %s' sets the policy of built-in chain "

@@ -210,6 +210,16 @@ struct loc rule_tok_loc(const struct rule *r, int i)
 	return loc_span(r->loc.src, r->loc.line, r->tok[i].col, r->tok[i].len);
 }
 
+/* A hundred thousand rules: hand back what the growing arrays reserved ahead
+ * (a quarter of the memory a big dump takes otherwise). */
+#define FIT(ptr, n, cap)                                              \
+	do {                                                          \
+		if ((n) && (n) < (cap)) {                             \
+			(ptr) = xrealloc((ptr), (n) * sizeof(*(ptr))); \
+			(cap) = (n);                                  \
+		}                                                     \
+	} while (0)
+
 /* Splits a line the way iptables-restore does: blanks separate, double quotes
  * group (a backslash escapes the next character inside them). */
 static bool tokenize(struct parser *ps, const char *line, size_t len, struct rule *r)
@@ -217,10 +227,9 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 	/* every token's text lives in one buffer per line: unquoting only shrinks */
 	char *buf = r->text = xmalloc(len + 1), *w = buf;
 	size_t cap = 0, i = 0;
-	/* blank-separated words: never fewer than the tokens (quotes only merge) */
-	for (size_t k = 0; k < len; k++)
-		cap += line[k] != ' ' && line[k] != '\t' && (k == 0 || line[k - 1] == ' ' || line[k - 1] == '\t');
-	r->tok = xmalloc((cap ? cap : 1) * sizeof(*r->tok));
+	/* room for the most tokens a line this long holds; fit_rule trims it */
+	cap = len / 2 + 1;
+	r->tok = xmalloc(cap * sizeof(*r->tok));
 	while (i < len) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
@@ -252,6 +261,7 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 		struct token t = {.text = text, .col = (int)start + 1, .len = (int)(i - start), .quoted = quoted};
 		VEC_PUSH(r->tok, r->ntok, cap, t);
 	}
+	FIT(r->tok, r->ntok, cap);
 	return true;
 }
 
@@ -672,6 +682,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			r->is_goto = id == BASE_GOTO;
 			tdef = find_target(arg);
 			r->terminal = r->is_goto || (tdef && tdef->terminal);
+			r->known_target = tdef != NULL;
 			in_target = true;
 			i = next + 1;
 		} else if (id == BASE_COUNTERS) {
@@ -755,6 +766,14 @@ static bool needs_quotes(const struct token *t)
 			return true;
 	}
 	return false;
+}
+
+static void fit_rule(struct rule *r)
+{
+	for (size_t i = 0; i < r->nm; i++)
+		FIT(r->m[i].opts, r->m[i].nopts, r->m[i].cap);
+	FIT(r->m, r->nm, r->mcap);
+	FIT(r->topts, r->ntopts, r->tcap);
 }
 
 static char *canonical_spec(const struct rule *r)
@@ -918,8 +937,10 @@ static void parse_command(struct parser *ps, struct rule *r)
 	case CMD_DECLARE:
 		break;
 	}
-	if (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE)
+	if (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE) {
 		r->spec = canonical_spec(r); /* "" when the line holds none */
+		fit_rule(r);
+	}
 }
 
 static void parse_declaration(struct parser *ps, struct table *tb, struct rule *r)
@@ -1334,7 +1355,7 @@ static void check_jumps(struct fw_state *st, struct table_state *ts, const struc
 		struct chain_state *c = &ts->chains[i];
 		for (size_t k = 0; k < c->n; k++) {
 			const struct rule *r = c->rules[k];
-			if (r->loc.src != rs->src || !r->target || find_target(r->target) || find_chain(ts, r->target))
+			if (r->loc.src != rs->src || !r->target || r->known_target || find_chain(ts, r->target))
 				continue;
 			if (!st->exact && is_docker_chain(r->target)) {
 				struct chain_state *a = new_chain(ts, r->target, NULL);

@@ -64,6 +64,7 @@ struct rule {
 	int target_tok;
 	bool is_goto;
 	bool terminal;       /* a goto, or a target that ends the traversal */
+	bool known_target;   /* a target of the catalogue (not a chain) */
 	struct rule_opt *topts;
 	size_t ntopts, tcap;
 	bool opaque; /* holds something the checker cannot model */
