@@ -105,6 +105,11 @@ static char **members(const char *text, const char *set, size_t *n)
 	return v;
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static bool in_list(char **v, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -123,13 +128,17 @@ static void set_drift(struct drifts *ds, const struct plan *p, const char *live_
 		char **want = members(p->sets, tmp, &nw), **have = members(live_sets, name, &nl);
 		if (!strstr(live_sets ? live_sets : "", create))
 			add_drift(ds, 0, "set", xasprintf("set %s does not exist", name));
-		for (size_t k = 0; k < nw; k++) {
-			if (!in_list(have, nl, want[k]))
-				add_drift(ds, 0, "set", xasprintf("set %s lacks %s", name, want[k]));
-		}
-		for (size_t k = 0; k < nl; k++) {
-			if (!in_list(want, nw, have[k]))
-				add_drift(ds, 0, "set", xasprintf("set %s holds %s, which the config does not", name, have[k]));
+		/* both sorted, then one walk: sets hold a million members */
+		qsort(want, nw, sizeof(*want), cmp_str);
+		qsort(have, nl, sizeof(*have), cmp_str);
+		for (size_t w = 0, h = 0; w < nw || h < nl;) {
+			int c = w == nw ? 1 : h == nl ? -1 : strcmp(want[w], have[h]);
+			if (c < 0)
+				add_drift(ds, 0, "set", xasprintf("set %s lacks %s", name, want[w++]));
+			else if (c > 0)
+				add_drift(ds, 0, "set", xasprintf("set %s holds %s, which the config does not", name, have[h++]));
+			else
+				w++, h++;
 		}
 		free_list(want, nw);
 		free_list(have, nl);
@@ -245,11 +254,6 @@ static void fault_point(const char *step)
 }
 
 /* ---- loading ---- */
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 /* Whether the live set NAME already holds exactly the members `block` (dfwgen's
  * lines for it, which fill NAME.n) adds. */
