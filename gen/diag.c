@@ -97,9 +97,8 @@ const char *source_line(const struct source *src, int line, size_t *len)
 		return "";
 	}
 	size_t start = src->line_start[line - 1];
-	size_t end = start;
-	while (end < src->len && src->text[end] != '\n')
-		end++;
+	const char *nl = memchr(src->text + start, '\n', src->len - start);
+	size_t end = nl ? (size_t)(nl - src->text) : src->len;
 	if (end > start && src->text[end - 1] == '\r')
 		end--;
 	*len = end - start;

@@ -680,20 +680,30 @@ static uint64_t v4_key(const struct addr *a)
 		(uint64_t)a->bytes[3] << 8) | (uint64_t)a->prefix;
 }
 
-/* LSD radix sort of 40-bit keys: lists of a million addresses sort in linear time. */
+/* LSD radix sort of 40-bit keys: lists of a million addresses sort in linear
+ * time. All five histograms in one read; the passes ping-pong between two
+ * buffers (five passes: the result ends in the second one, copied back once). */
 static void radix_sort(uint64_t *v, size_t n)
 {
-	uint64_t *tmp = xmalloc(n * sizeof(*tmp));
-	for (int shift = 0; shift < 40; shift += 8) {
-		size_t count[257] = {0};
-		for (size_t i = 0; i < n; i++)
-			count[((v[i] >> shift) & 0xff) + 1]++;
-		for (int b = 0; b < 256; b++)
-			count[b + 1] += count[b];
-		for (size_t i = 0; i < n; i++)
-			tmp[count[(v[i] >> shift) & 0xff]++] = v[i];
-		memcpy(v, tmp, n * sizeof(*v));
+	enum { PASSES = 5 };
+	uint64_t *tmp = xmalloc(n * sizeof(*tmp)), *from = v, *to = tmp;
+	size_t (*count)[257] = xcalloc(PASSES, sizeof(*count));
+	for (size_t i = 0; i < n; i++) {
+		for (int p = 0; p < PASSES; p++)
+			count[p][((v[i] >> (8 * p)) & 0xff) + 1]++;
 	}
+	for (int p = 0; p < PASSES; p++) {
+		for (int b = 0; b < 256; b++)
+			count[p][b + 1] += count[p][b];
+		for (size_t i = 0; i < n; i++)
+			to[count[p][(from[i] >> (8 * p)) & 0xff]++] = from[i];
+		uint64_t *swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof(*v));
+	free(count);
 	free(tmp);
 }
 
