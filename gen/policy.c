@@ -510,6 +510,11 @@ static void add_source(struct policy *p, void *out, const struct item *it, struc
 
 static void store_entry(struct ipset_def *set, const struct addr *a, const struct item *it, struct diags *d)
 {
+	if (a->prefix == 0) {
+		diag_error(d, "bad-address", it->loc, "'%s' is every address, which no ipset can hold (ipset "
+			   "restore fails on it); to let everyone in, make the port public instead", it->text);
+		return;
+	}
 	if (set->type == SET_HASH_IP && a->prefix != addr_max_prefix(a->family)) {
 		diag_error(d, "bad-address", it->loc, "'%s' is a network, but [set %s] is hash:ip, "
 			   "which would add every address in it one by one; use type = hash:net",

@@ -193,6 +193,17 @@ destroy dfw-trusted-6.n"
 	[[ "$stderr" == *"bad.list:3:1: error: '$long': not an IPv4 or IPv6 address [bad-address]"* ]]
 }
 
+@test "a /0 in a set is an error: ipset cannot hold it" {
+	c=$(cfg c.ini <<<$'[set t]\nentries = 10.0.0.0/8, 0.0.0.0/0\n[host]\ntcp = 22\nallow = t')
+	run -2 --separate-stderr dfwc "$c" ipsets
+	assert_output ''
+	[[ "$stderr" == *"c.ini:2:23: error: '0.0.0.0/0' is every address, which no ipset can hold"* ]]
+	printf '::/0\n' >"$BATS_TEST_TMPDIR/all.list"
+	c=$(cfg c.ini <<<$'[set t]\nfile = all.list\n[host]\ntcp = 22\nallow = t')
+	run -2 --separate-stderr dfwc "$c" ipsets
+	[[ "$stderr" == *"all.list:1:1: error: '::/0' is every address"* ]]
+}
+
 @test "a list with many bad entries shows the first ten, then one error for the rest" {
 	for i in $(seq 1 25); do echo "10.0.0.$i/8"; done >"$BATS_TEST_TMPDIR/bad.list"
 	c=$(cfg c.ini <<<$'[set t]\nfile = bad.list\n[host]\ntcp = 22')
