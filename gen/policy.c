@@ -726,9 +726,11 @@ static void unique_entries(struct ipset_def *set)
 		else
 			set->entries[n6++] = set->entries[i]; /* IPv6 ones move to the front for now */
 	}
-	qsort(set->entries, n6, sizeof(*set->entries), addr_order);
+	/* the IPv6 ones aside, so the result can be written over the entries */
+	struct addr *v6 = xmalloc((n6 + 1) * sizeof(*v6)), *out = set->entries;
+	memcpy(v6, set->entries, n6 * sizeof(*v6));
+	qsort(v6, n6, sizeof(*v6), addr_order);
 	radix_sort(keys, n4);
-	struct addr *out = xmalloc((n4 + n6 + 1) * sizeof(*out));
 	size_t n = 0;
 	for (size_t i = 0; i < n4; i++) {
 		if (i && keys[i] == keys[i - 1])
@@ -740,14 +742,13 @@ static void unique_entries(struct ipset_def *set)
 	}
 	set->count[0] = n;
 	for (size_t i = 0; i < n6; i++) {
-		if (!i || addr_order(&set->entries[i], &set->entries[i - 1]))
-			out[n++] = set->entries[i];
+		if (!i || addr_order(&v6[i], &v6[i - 1]))
+			out[n++] = v6[i];
 	}
 	set->count[1] = n - set->count[0];
 	free(keys);
-	free(set->entries);
-	set->entries = out;
-	set->nentries = set->cap = n;
+	free(v6);
+	set->nentries = n;
 }
 
 static void build_set(struct policy *p, struct ipset_def *set, const struct msection *s, struct diags *d)

@@ -26,7 +26,7 @@ char *sets_render(const struct policy *p)
 		for (int f = FAM_V4; f <= FAM_V6; f += 2) {
 			if ((f == FAM_V4 && !p->v4) || (f == FAM_V6 && !p->v6))
 				continue;
-			char name[64], addr[ADDR_STRLEN];
+			char name[64];
 			policy_set_name(s, (enum family)f, name, sizeof(name));
 			const char *type = s->type == SET_HASH_IP ? "hash:ip" : "hash:net";
 			const char *fam = f == FAM_V4 ? "inet" : "inet6";
@@ -38,18 +38,16 @@ char *sets_render(const struct policy *p)
 			sb_addf(&sb, "create %s %s family %s hashsize %lu maxelem %lu -exist\n", name, type, fam, hashsize, maxelem);
 			sb_addf(&sb, "create %s.n %s family %s hashsize %lu maxelem %lu -exist\n", name, type, fam, hashsize, maxelem);
 			sb_addf(&sb, "flush %s.n\n", name);
-			/* a million entries: plain appends of known lengths, no printf per line */
-			char *prefix = xasprintf("add %s.n ", name);
-			size_t plen = strlen(prefix);
+			/* a million entries: each line built in place and appended once, no printf */
+			char line[sizeof(name) + ADDR_STRLEN + 16];
+			int plen = snprintf(line, sizeof(line), "add %s.n ", name);
 			for (size_t k = 0; k < s->nentries; k++) {
 				if ((int)s->entries[k].family != f)
 					continue;
-				size_t alen = addr_format(&s->entries[k], addr, false);
-				sb_addn(&sb, prefix, plen);
-				sb_addn(&sb, addr, alen);
-				sb_addn(&sb, " -exist\n", 8);
+				size_t len = (size_t)plen + addr_format(&s->entries[k], line + plen, false);
+				memcpy(line + len, " -exist\n", 8);
+				sb_addn(&sb, line, len + 8);
 			}
-			free(prefix);
 			sb_addf(&sb, "swap %s.n %s\n", name, name);
 			sb_addf(&sb, "destroy %s.n\n", name);
 		}
