@@ -46,17 +46,24 @@ static void jump_drift(struct drifts *ds, int fam, struct fw_state *st, const ch
 		add_drift(ds, fam, kind, xasprintf("%s's jump to %s is rule %zu, not the first", from, to, first + 1));
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* The rules (keys) of one side that the other side lacks, as drift lines. */
 static void one_sided(struct drifts *ds, int fam, char sign, const char *chain, char **keys, size_t n,
 		      const struct rule **rules, char **other, size_t nother)
 {
+	/* a sorted view of the other side: chains may hold thousands of rules */
+	char **sorted = xmalloc((nother + 1) * sizeof(*sorted));
+	memcpy(sorted, other, nother * sizeof(*sorted));
+	qsort(sorted, nother, sizeof(*sorted), cmp_str);
 	for (size_t i = 0; i < n; i++) {
-		bool found = false;
-		for (size_t k = 0; k < nother && !found; k++)
-			found = !strcmp(keys[i], other[k]);
-		if (!found)
+		if (!bsearch(&keys[i], sorted, nother, sizeof(*sorted), cmp_str))
 			add_drift(ds, fam, "chain", xasprintf("%c -A %s %s", sign, chain, rules[i]->spec));
 	}
+	free(sorted);
 }
 
 /* Rules present on one side only, in chain order. */
@@ -103,11 +110,6 @@ static char **members(const char *text, const char *set, size_t *n)
 		line = *eol ? eol + 1 : eol;
 	}
 	return v;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static bool in_list(char **v, size_t n, const char *s)
