@@ -121,31 +121,50 @@ static bool in_list(char **v, size_t n, const char *s)
 	return false;
 }
 
+static bool set_exists(const char *live_sets, const char *name)
+{
+	char *create = xasprintf("create %s ", name);
+	bool exists = live_sets && strstr(live_sets, create);
+	free(create);
+	return exists;
+}
+
+/* How many members differ between what dfwgen's lines in `wanted` put into
+ * NAME.n and what the live NAME holds; each one is reported as drift when `ds`
+ * is given. Both sides sorted, then one walk: sets hold a million members. */
+static size_t member_diff(const char *wanted, const char *live_sets, const char *name, struct drifts *ds)
+{
+	char *tmp = xasprintf("%s.n", name);
+	size_t nw, nl, diffs = 0;
+	char **want = members(wanted, tmp, &nw), **have = members(live_sets, name, &nl);
+	qsort(want, nw, sizeof(*want), cmp_str);
+	qsort(have, nl, sizeof(*have), cmp_str);
+	for (size_t w = 0, h = 0; w < nw || h < nl;) {
+		int c = w == nw ? 1 : h == nl ? -1 : strcmp(want[w], have[h]);
+		if (c == 0) {
+			w++, h++;
+			continue;
+		}
+		diffs++;
+		if (ds && c < 0)
+			add_drift(ds, 0, "set", xasprintf("set %s lacks %s", name, want[w]));
+		else if (ds)
+			add_drift(ds, 0, "set", xasprintf("set %s holds %s, which the config does not", name, have[h]));
+		c < 0 ? w++ : h++;
+	}
+	free_list(want, nw);
+	free_list(have, nl);
+	free(tmp);
+	return diffs;
+}
+
 static void set_drift(struct drifts *ds, const struct plan *p, const char *live_sets)
 {
 	for (size_t i = 0; i < p->nset_names; i++) {
 		const char *name = p->set_names[i];
-		char *tmp = xasprintf("%s.n", name), *create = xasprintf("create %s ", name);
-		size_t nw, nl;
-		char **want = members(p->sets, tmp, &nw), **have = members(live_sets, name, &nl);
-		if (!strstr(live_sets ? live_sets : "", create))
+		if (!set_exists(live_sets, name))
 			add_drift(ds, 0, "set", xasprintf("set %s does not exist", name));
-		/* both sorted, then one walk: sets hold a million members */
-		qsort(want, nw, sizeof(*want), cmp_str);
-		qsort(have, nl, sizeof(*have), cmp_str);
-		for (size_t w = 0, h = 0; w < nw || h < nl;) {
-			int c = w == nw ? 1 : h == nl ? -1 : strcmp(want[w], have[h]);
-			if (c < 0)
-				add_drift(ds, 0, "set", xasprintf("set %s lacks %s", name, want[w++]));
-			else if (c > 0)
-				add_drift(ds, 0, "set", xasprintf("set %s holds %s, which the config does not", name, have[h++]));
-			else
-				w++, h++;
-		}
-		free_list(want, nw);
-		free_list(have, nl);
-		free(tmp);
-		free(create);
+		member_diff(p->sets, live_sets, name, ds);
 	}
 }
 
@@ -261,25 +280,7 @@ static void fault_point(const char *step)
  * lines for it, which fill NAME.n) adds. */
 static bool same_members(const char *live_sets, const char *name, const char *block)
 {
-	char *create = xasprintf("create %s ", name);
-	bool exists = live_sets && strstr(live_sets, create);
-	free(create);
-	if (!exists)
-		return false;
-	char *tmp = xasprintf("%s.n", name);
-	size_t nl, nw;
-	char **have = members(live_sets, name, &nl), **want = members(block, tmp, &nw);
-	bool same = nl == nw;
-	if (same) {
-		qsort(have, nl, sizeof(*have), cmp_str);
-		qsort(want, nw, sizeof(*want), cmp_str);
-		for (size_t i = 0; same && i < nl; i++)
-			same = !strcmp(have[i], want[i]);
-	}
-	free_list(have, nl);
-	free_list(want, nw);
-	free(tmp);
-	return same;
+	return set_exists(live_sets, name) && member_diff(block, live_sets, name, NULL) == 0;
 }
 
 /* The parts of dfwgen's ipset file (one block per set and family, each opened
@@ -364,10 +365,7 @@ static void destroy_sets_except(char **keep, size_t nkeep, const char *keep_text
 	struct cmd_result r = host_run(argv, NULL);
 	char *copy = xstrdup(r.out ? r.out : "");
 	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
-		char *create = xasprintf("create %s ", name);
-		bool wanted = in_list(keep, nkeep, name) || (keep_text && strstr(keep_text, create));
-		free(create);
-		if (strncmp(name, "dfw-", 4) || wanted)
+		if (strncmp(name, "dfw-", 4) || in_list(keep, nkeep, name) || set_exists(keep_text, name))
 			continue;
 		const char *destroy[] = {"ipset", "destroy", name, NULL};
 		struct cmd_result dr = host_run(destroy, NULL);

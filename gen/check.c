@@ -185,18 +185,12 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 {
 	for (size_t t = 0; t < rs->n; t++) {
 		const struct table *tb = &rs->tables[t];
-		bool filter = !strcmp(tb->name, "filter"), builtin = false;
-		const char *last_chain = NULL; /* rules come in runs of one chain */
+		bool filter = !strcmp(tb->name, "filter");
 		for (size_t k = 0; k < tb->n; k++) {
 			const struct rule *r = &tb->rules[k];
 			struct loc at = rule_tok_loc(r, r->chain_tok >= 0 ? r->chain_tok : 0);
 			const char *chain = r->chain;
-			if (chain && (!last_chain || strcmp(chain, last_chain))) {
-				builtin = chain_is_builtin(tb->name, chain);
-				last_chain = chain;
-			} else if (!chain) {
-				builtin = false;
-			}
+			bool builtin = chain && chain_is_builtin(tb->name, chain);
 			if (o->noflush) {
 				if (r->cmd == CMD_DECLARE && builtin)
 					diag_error(d, "policy-line", rule_tok_loc(r, 0), "':%s %s' sets the policy of built-in chain "
@@ -227,14 +221,17 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 			    (r->cmd == CMD_APPEND || (r->cmd == CMD_INSERT && r->num > 1)))
 				diag_error(d, "jump-not-first", rule_tok_loc(r, 0), "the jump to %s must be INPUT's first "
 					   "rule (-I INPUT 1 -j %s); below other rules, they bypass it", o->host_chain, o->host_chain);
-			const struct rule_opt *dport = NULL;
-			if (!strcmp(chain, o->container_chain) && r->cmd != CMD_DELETE &&
-			    ((dport = rule_option(r, NULL, "--dport")) || (dport = rule_option(r, "multiport", "--dports")) ||
-			     r->has_dst))
-				diag_warn(d, "dnat-trap", rule_tok_loc(r, dport ? dport->tok : r->spec_tok),
-					  "in %s, %s sees the container's %s after Docker's DNAT, not what was published; "
-					  "match the published port with -m conntrack --ctorigdstport PORT --ctdir ORIGINAL",
-					  chain, dport ? dport->name : "-d", dport ? "port" : "address");
+			if (!strcmp(chain, o->container_chain) && r->cmd != CMD_DELETE) {
+				const struct rule_opt *dport = rule_option(r, NULL, "--dport");
+				if (!dport)
+					dport = rule_option(r, "multiport", "--dports");
+				if (dport || r->has_dst)
+					diag_warn(d, "dnat-trap", rule_tok_loc(r, dport ? dport->tok : r->spec_tok),
+						  "in %s, %s sees the container's %s after Docker's DNAT, not what was "
+						  "published; match the published port with -m conntrack --ctorigdstport "
+						  "PORT --ctdir ORIGINAL", chain, dport ? dport->name : "-d",
+						  dport ? "port" : "address");
+			}
 			const struct rule_opt *orig = rule_option(r, "conntrack", "--ctorigdstport");
 			const struct rule_opt *dir = rule_option(r, "conntrack", "--ctdir");
 			if (orig && (!dir || strcmp(rule_arg(r, dir, 0) ? rule_arg(r, dir, 0) : "", "ORIGINAL")))

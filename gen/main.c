@@ -399,7 +399,7 @@ static const char *generate_rules(struct run *run, enum family f, struct fw_stat
 static int cmd_rules(struct run *run)
 {
 	enum family f = run->o.family ? run->o.family : FAM_V4;
-	if ((f == FAM_V4 && !run->p->v4) || (f == FAM_V6 && !run->p->v6)) {
+	if (!policy_family_on(run->p, f)) {
 		diag_error(&run->d, "family-off", (struct loc){0}, "[global] family leaves IPv%d out: nothing to generate", f);
 		return EXIT_USAGE;
 	}
@@ -419,7 +419,7 @@ static int cmd_ipsets(struct run *run)
 {
 	int code = EXIT_OK;
 	for (int f = FAM_V4; f <= FAM_V6 && code == EXIT_OK; f += 2) {
-		if ((f == FAM_V4 && !run->p->v4) || (f == FAM_V6 && !run->p->v6))
+		if (!policy_family_on(run->p, f))
 			continue;
 		struct fw_state none = {.exact = true};
 		generate_rules(run, (enum family)f, &none, &code);
@@ -456,7 +456,7 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 	pl->container_chain = CONTAINER_CHAIN;
 	for (int f = 0; f < 2 && code == EXIT_OK; f++) {
 		enum family fam = f ? FAM_V6 : FAM_V4;
-		pl->family[f] = f ? run->p->v6 : run->p->v4;
+		pl->family[f] = policy_family_on(run->p, fam);
 		if (!pl->family[f])
 			continue;
 		if (!load_live(run, pl->backend, fam, st[f], 2)) {
@@ -473,7 +473,7 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 	struct set_catalog sets = {0};
 	sets_from_policy(&sets, run->p);
 	for (size_t i = 0; i < sets.n; i++) {
-		if ((sets.v[i].family == FAM_V4 && run->p->v4) || (sets.v[i].family == FAM_V6 && run->p->v6))
+		if (policy_family_on(run->p, sets.v[i].family))
 			VEC_PUSH(pl->set_names, pl->nset_names, run->set_names_cap, xstrdup(sets.v[i].name));
 	}
 	sets_free(&sets);

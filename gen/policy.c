@@ -433,9 +433,14 @@ static void add_iface(struct policy *p, void *out, const struct item *it, struct
 	VEC_PUSH(l->v, l->n, l->cap, xstrdup(it->text));
 }
 
+bool policy_family_on(const struct policy *p, enum family f)
+{
+	return f == FAM_V4 ? p->v4 : p->v6;
+}
+
 static bool family_wanted(const struct policy *p, const struct addr *a, struct loc loc, struct diags *d)
 {
-	if ((a->family == FAM_V4 && p->v4) || (a->family == FAM_V6 && p->v6))
+	if (policy_family_on(p, a->family))
 		return true;
 	diag_warn(d, "family-ignored", loc, "this IPv%d address is ignored: [global] family "
 		  "leaves IPv%d out", a->family, a->family);
@@ -562,7 +567,7 @@ static void add_list_entry(struct policy *p, struct ipset_def *set, const struct
 		return;
 	}
 	int f = a.family == FAM_V6;
-	if (f ? !p->v6 : !p->v4) {
+	if (!policy_family_on(p, a.family)) {
 		if (!t->ignored[f]++)
 			t->first_ignored[f] = it->loc;
 		return;

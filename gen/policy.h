@@ -107,6 +107,8 @@ void policy_free(struct policy *p);
 
 /* ipset name of a set for a family: "dfw-NAME-4". */
 void policy_set_name(const struct ipset_def *s, enum family f, char *buf, size_t size);
+/* Whether [global] family keeps addresses of family f. */
+bool policy_family_on(const struct policy *p, enum family f);
 /* The maxelem the set is created with. */
 unsigned long policy_set_maxelem(const struct ipset_def *s, enum family f);
 size_t policy_set_count(const struct ipset_def *s, enum family f);

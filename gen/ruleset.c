@@ -226,9 +226,8 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 {
 	/* every token's text lives in one buffer per line: unquoting only shrinks */
 	char *buf = r->text = xmalloc(len + 1), *w = buf;
-	size_t cap = 0, i = 0;
-	/* room for the most tokens a line this long holds; fit_rule trims it */
-	cap = len / 2 + 1;
+	/* room for the most tokens a line this long holds, trimmed at the end */
+	size_t cap = len / 2 + 1, i = 0;
 	r->tok = xmalloc(cap * sizeof(*r->tok));
 	while (i < len) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))

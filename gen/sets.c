@@ -24,7 +24,7 @@ char *sets_render(const struct policy *p)
 	for (size_t i = 0; i < p->nsets; i++) {
 		const struct ipset_def *s = &p->sets[i];
 		for (int f = FAM_V4; f <= FAM_V6; f += 2) {
-			if ((f == FAM_V4 && !p->v4) || (f == FAM_V6 && !p->v6))
+			if (!policy_family_on(p, (enum family)f))
 				continue;
 			char name[64];
 			policy_set_name(s, (enum family)f, name, sizeof(name));

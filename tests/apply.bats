@@ -154,12 +154,16 @@ snapshot() {
 	in_ns host iptables -D FORWARD -j DOCKER-USER
 	in_ns host iptables -A INPUT -j FILTERS
 	in_ns host ipset flush dfw-trusted-4
+	in_ns host ipset add dfw-trusted-4 198.51.100.99
 	in_ns host ip6tables -D DOCKER-USER 1
+	in_ns host ip6tables -I DOCKER-USER 2 -s 2001:db8:99::1 -j RETURN
 	run -1 dfw_status
 	assert_line 'drift IPv4 forward-jump: FORWARD does not jump to DOCKER-USER'
 	assert_line 'drift IPv4 input-jump: INPUT jumps to FILTERS 2 times'
 	assert_line 'drift set: set dfw-trusted-4 lacks 192.0.2.10'
+	assert_line 'drift set: set dfw-trusted-4 holds 198.51.100.99, which the config does not'
 	assert_line --partial 'drift IPv6 chain: + -A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED'
+	assert_line 'drift IPv6 chain: - -A DOCKER-USER -s 2001:db8:99::1/128 -j RETURN'
 	refute_line --partial 'drift IPv4 chain'
 	run -1 dfw_status --format json
 	run -0 jq -r '.drift[] | "\(.family) \(.kind)"' <<<"$output"

@@ -46,6 +46,8 @@ G=$'*filter\n:FILTERS - [0:0]\n-I INPUT 1 -j FILTERS'
 	expect bad-syntax 3 1 <<<"$F"$'\n-Q FILTERS -j ACCEPT\nCOMMIT'
 	expect bad-syntax 3 22 <<<"$F"$'\n-A FILTERS -j ACCEPT extra\nCOMMIT'
 	expect bad-syntax 3 25 <<<"$F"$'\n-A FILTERS -s 192.0.2.1 -s 192.0.2.2 -j ACCEPT\nCOMMIT'
+	expect bad-syntax 3 25 <<<"$F"$'\n-A FILTERS -s 192.0.2.1 --source 192.0.2.2 -j ACCEPT\nCOMMIT'
+	expect bad-syntax 3 30 <<<"$F"$'\n-A FILTERS --in-interface lo -i eth0 -j ACCEPT\nCOMMIT'
 	expect bad-syntax 2 1 <<<$'*filter\n-t nat -A POSTROUTING -j ACCEPT\nCOMMIT'
 }
 
@@ -74,6 +76,20 @@ G=$'*filter\n:FILTERS - [0:0]\n-I INPUT 1 -j FILTERS'
 	expect bad-address 3 15 <<<"$F"$'\n-A FILTERS -s 300.1.1.1 -j ACCEPT\nCOMMIT'
 	expect bad-address 3 15 <<<"$F"$'\n-A FILTERS -s 10.0.0.0/33 -j ACCEPT\nCOMMIT'
 	expect bad-address 3 15 <<<"$F"$'\n-A FILTERS -d 10.0.0.1/8 -j ACCEPT\nCOMMIT'
+	expect bad-address 3 15 <<<"$F"$'\n-A FILTERS -s 10.0.0.01 -j ACCEPT\nCOMMIT'
+	expect bad-address 3 15 <<<"$F"$'\n-A FILTERS -s 10.0.0.0/08 -j ACCEPT\nCOMMIT'
+}
+
+@test "iptables' long option names read like the short ones" {
+	printf '%s\n' '*filter' ':FILTERS - [0:0]' ':MORE - [0:0]' '-I INPUT 1 --jump FILTERS' \
+		'-A FILTERS --match conntrack --ctstate RELATED,ESTABLISHED --jump ACCEPT' \
+		'-A FILTERS --protocol tcp --match tcp --dport 22 --jump ACCEPT' \
+		'-A FILTERS --protocol tcp --source 192.0.2.0/24 --destination 192.0.2.1 --in-interface eth0 --match tcp --dport 22 --jump ACCEPT' \
+		'-A FILTERS --out-interface eth1 --fragment --goto MORE' '-A FILTERS --jump DROP' '-A MORE --jump DROP' COMMIT \
+		>"$BATS_TEST_TMPDIR/long.rules"
+	run -0 --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/long.rules"
+	run -0 jq -r '[.[] | select(.severity == "error")] | length' <<<"$output"
+	assert_output 0
 }
 
 @test "[wrong-family] an IPv6 address in an IPv4 file" {
