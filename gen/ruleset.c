@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +197,8 @@ struct parser {
 	struct ruleset *rs;
 	bool family_fixed;
 	int line;
+	struct token *toks; /* a line's tokens while it is split; kept in the arena after */
+	size_t toks_cap;
 };
 
 static struct loc tok_loc(const struct parser *ps, const struct token *t)
@@ -210,25 +213,13 @@ struct loc rule_tok_loc(const struct rule *r, int i)
 	return loc_span(r->loc.src, r->loc.line, r->tok[i].col, r->tok[i].len);
 }
 
-/* A hundred thousand rules: hand back what the growing arrays reserved ahead
- * (a quarter of the memory a big dump takes otherwise). */
-#define FIT(ptr, n, cap)                                              \
-	do {                                                          \
-		if ((n) && (n) < (cap)) {                             \
-			(ptr) = xrealloc((ptr), (n) * sizeof(*(ptr))); \
-			(cap) = (n);                                  \
-		}                                                     \
-	} while (0)
-
 /* Splits a line the way iptables-restore does: blanks separate, double quotes
  * group (a backslash escapes the next character inside them). */
 static bool tokenize(struct parser *ps, const char *line, size_t len, struct rule *r)
 {
 	/* every token's text lives in one buffer per line: unquoting only shrinks */
-	char *buf = r->text = xmalloc(len + 1), *w = buf;
-	/* room for the most tokens a line this long holds, trimmed at the end */
-	size_t cap = len / 2 + 1, i = 0;
-	r->tok = xmalloc(cap * sizeof(*r->tok));
+	char *buf = arena_alloc(&ps->rs->arena, len + 1), *w = buf;
+	size_t i = 0, n = 0;
 	while (i < len) {
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
@@ -257,10 +248,12 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 			*w++ = line[i++];
 		}
 		*w++ = '\0';
-		struct token t = {.text = text, .col = (int)start + 1, .len = (int)(i - start), .quoted = quoted};
-		VEC_PUSH(r->tok, r->ntok, cap, t);
+		struct token t = {.text = text, .col = (int)start + 1, .len = (unsigned)(i - start) & INT_MAX, .quoted = quoted};
+		VEC_PUSH(ps->toks, n, ps->toks_cap, t);
 	}
-	FIT(r->tok, r->ntok, cap);
+	arena_shrink(&ps->rs->arena, buf, (size_t)(w - buf));
+	r->tok = arena_copy(&ps->rs->arena, ps->toks, n * sizeof(*ps->toks));
+	r->ntok = n;
 	return true;
 }
 
@@ -497,7 +490,7 @@ static bool valid_proto(const char *p)
 
 static struct match *add_match(struct rule *r, const char *module, int tok, bool known)
 {
-	struct match m = {.module = xstrdup(module), .tok = tok, .known = known};
+	struct match m = {.module = module, .tok = tok, .known = known};
 	VEC_PUSH(r->m, r->nm, r->mcap, m);
 	return &r->m[r->nm - 1];
 }
@@ -767,20 +760,29 @@ static bool needs_quotes(const struct token *t)
 	return false;
 }
 
-static void fit_rule(struct rule *r)
+/* Moves a vector grown while parsing into the arena, exactly sized. */
+#define TO_ARENA(a, ptr, n, cap)                                        \
+	do {                                                            \
+		void *grown = (ptr);                                    \
+		(ptr) = arena_copy((a), grown, (n) * sizeof(*(ptr)));   \
+		(cap) = (n);                                            \
+		free(grown);                                            \
+	} while (0)
+
+static void rule_to_arena(struct arena *a, struct rule *r)
 {
 	for (size_t i = 0; i < r->nm; i++)
-		FIT(r->m[i].opts, r->m[i].nopts, r->m[i].cap);
-	FIT(r->m, r->nm, r->mcap);
-	FIT(r->topts, r->ntopts, r->tcap);
+		TO_ARENA(a, r->m[i].opts, r->m[i].nopts, r->m[i].cap);
+	TO_ARENA(a, r->m, r->nm, r->mcap);
+	TO_ARENA(a, r->topts, r->ntopts, r->tcap);
 }
 
-static char *canonical_spec(const struct rule *r)
+static char *canonical_spec(struct arena *a, const struct rule *r)
 {
 	size_t size = 1;
 	for (size_t i = (size_t)r->spec_tok; i < r->ntok; i++)
 		size += 2 * strlen(r->tok[i].text) + 3; /* every character escaped, quotes, a blank */
-	char *out = xmalloc(size), *w = out;
+	char *out = arena_alloc(a, size), *w = out;
 	for (size_t i = (size_t)r->spec_tok; i < r->ntok; i++) {
 		const struct token *t = &r->tok[i];
 		if (w > out)
@@ -797,7 +799,8 @@ static char *canonical_spec(const struct rule *r)
 			*w++ = '"';
 	}
 	*w = '\0';
-	return xrealloc(out, (size_t)(w - out) + 1);
+	arena_shrink(a, out, (size_t)(w - out) + 1);
+	return out;
 }
 
 char *rule_canonical(const struct rule *r)
@@ -806,19 +809,6 @@ char *rule_canonical(const struct rule *r)
 }
 
 /* ---- lines ---- */
-
-static void rule_free(struct rule *r)
-{
-	free(r->text);
-	free(r->tok);
-	free(r->spec);
-	for (size_t k = 0; k < r->nm; k++) {
-		free(r->m[k].module);
-		free(r->m[k].opts);
-	}
-	free(r->m);
-	free(r->topts);
-}
 
 static bool is_counters(const struct token *t)
 {
@@ -937,8 +927,8 @@ static void parse_command(struct parser *ps, struct rule *r)
 		break;
 	}
 	if (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE) {
-		r->spec = canonical_spec(r); /* "" when the line holds none */
-		fit_rule(r);
+		r->spec = canonical_spec(&ps->rs->arena, r); /* "" when the line holds none */
+		rule_to_arena(&ps->rs->arena, r);
 	}
 }
 
@@ -990,6 +980,10 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 			if (tb && !tb->committed)
 				diag_error(d, "missing-commit", tb->loc, "table %s is not closed by COMMIT before the next table", tb->name);
 			struct table t = {.name = xstrndup(line + i + 1, len - i - 1), .loc = loc_span(src, (int)ln, (int)i + 1, (int)(len - i))};
+			/* room for every line left: pages never written cost nothing, and
+			 * the array does not move (copying 100,000 rules) while it grows */
+			t.cap = src->nlines - ln + 1;
+			t.rules = xmalloc(t.cap * sizeof(*t.rules));
 			char *tn = trim(t.name);
 			memmove(t.name, tn, strlen(tn) + 1);
 			if (table_index(t.name) < 0)
@@ -1006,10 +1000,8 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 			continue;
 		}
 		struct rule r = {.loc = loc_line(src, (int)ln)};
-		if (!tokenize(&ps, line, len, &r) || r.ntok == 0) {
-			rule_free(&r);
+		if (!tokenize(&ps, line, len, &r) || r.ntok == 0)
 			continue;
-		}
 		if (!tb || tb->committed) {
 			diag_error(d, "outside-table", loc_line(src, (int)ln), "this line stands outside a table: "
 				   "open one with *filter (or *nat, ...) and close it with COMMIT");
@@ -1017,28 +1009,27 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 		if (is_counters(&r.tok[0])) {
 			/* iptables-save -c puts [packets:bytes] first */
 			memmove(r.tok, r.tok + 1, --r.ntok * sizeof(*r.tok));
-			if (!r.ntok) {
-				rule_free(&r);
+			if (!r.ntok)
 				continue;
-			}
 		}
 		if (r.tok[0].text[0] == ':' && !r.tok[0].quoted && tb)
 			parse_declaration(&ps, tb, &r);
 		else
 			parse_command(&ps, &r);
-		if (!tb || tb->committed) {
-			rule_free(&r);
+		if (!tb || tb->committed)
 			continue;
-		}
 		VEC_PUSH(tb->rules, tb->n, tb->cap, r);
 	}
 	if (tb && !tb->committed)
 		diag_error(d, "missing-commit", tb->loc, "table %s is never closed by COMMIT: iptables-restore "
 			   "would apply none of it", tb->name);
-	for (size_t t = 0; t < rs->n; t++) {
-		for (size_t k = 0; k < rs->tables[t].n; k++)
-			rs->tables[t].rules[k].table = &rs->tables[t];
+	for (struct table *t = rs->tables; t < rs->tables + rs->n; t++) {
+		t->rules = xrealloc(t->rules, t->n * sizeof(*t->rules));
+		t->cap = t->n;
+		for (size_t k = 0; k < t->n; k++)
+			t->rules[k].table = t;
 	}
+	free(ps.toks);
 	return rs;
 }
 
@@ -1047,12 +1038,11 @@ void ruleset_free(struct ruleset *rs)
 	if (!rs)
 		return;
 	for (size_t t = 0; t < rs->n; t++) {
-		for (size_t k = 0; k < rs->tables[t].n; k++)
-			rule_free(&rs->tables[t].rules[k]);
 		free(rs->tables[t].rules);
 		free(rs->tables[t].name);
 	}
 	free(rs->tables);
+	arena_free(&rs->arena);
 	free(rs);
 }
 

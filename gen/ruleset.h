@@ -5,11 +5,14 @@
 
 #include "addr.h"
 #include "diag.h"
+#include "util.h"
 
 struct token {
-	char *text; /* points into the rule's text buffer */
-	int col, len;
-	bool quoted;
+	char *text;        /* unquoted, in the ruleset's arena */
+	int col;
+	unsigned len : 31; /* in the line, quotes included; a bit-field so that a
+	                    * token takes 16 bytes (a big dump holds millions) */
+	bool quoted : 1;
 };
 
 enum rule_cmd {
@@ -27,49 +30,50 @@ struct rule_opt {
 };
 
 struct match {
-	char *module;     /* "tcp", "conntrack", ...; implicit ones come from -p */
+	const char *module;    /* "tcp", "conntrack", ...; implicit ones come from -p */
 	int tok;          /* the module name's token, or the -p value's */
 	bool known;
 	struct rule_opt *opts;
 	size_t nopts, cap;
 };
 
-/* One line of a restore file: a chain declaration or a command. */
+/* One line of a restore file: a chain declaration or a command. Fields are
+ * grouped by size: a big dump holds a hundred thousand of these. */
 struct rule {
 	struct loc loc;
-	enum rule_cmd cmd;
-	char *text;         /* the tokens' texts, one after another */
 	struct token *tok;
 	size_t ntok;
-	int chain_tok;      /* -1 when the command names no chain (-F, -X alone) */
 	const char *chain;
 	const char *policy; /* CMD_DECLARE / CMD_POLICY; "-" for user chains */
 	const char *newname;/* CMD_RENAME */
 	long num;           /* -I/-D/-R position; 0: none */
-	int spec_tok;       /* first token of the rule specification */
+	const struct table *table;
+	char *spec;         /* canonical text of the specification, for -D and policies */
 
 	/* the rule specification */
 	const char *proto;
-	bool proto_neg;
-	int proto_tok;
-	bool has_src, src_neg, has_dst, dst_neg;
-	struct addr src, dst; /* the first address when a list is given */
-	bool src_list, dst_list;
-	int src_tok, dst_tok; /* the address tokens */
 	const char *in_if, *out_if;
-	bool in_neg, out_neg;
+	const char *target;
 	struct match *m;
 	size_t nm, mcap;
-	const char *target;
+	struct rule_opt *topts;
+	size_t ntopts, tcap;
+	struct addr src, dst; /* the first address when a list is given */
+
+	enum rule_cmd cmd;
+	int chain_tok;      /* -1 when the command names no chain (-F, -X alone) */
+	int spec_tok;       /* first token of the rule specification */
+	int proto_tok;
+	int src_tok, dst_tok; /* the address tokens */
 	int target_tok;
+	bool proto_neg;
+	bool has_src, src_neg, has_dst, dst_neg;
+	bool src_list, dst_list;
+	bool in_neg, out_neg;
 	bool is_goto;
 	bool terminal;       /* a goto, or a target that ends the traversal */
 	bool known_target;   /* a target of the catalogue (not a chain) */
-	struct rule_opt *topts;
-	size_t ntopts, tcap;
-	bool opaque; /* holds something the checker cannot model */
-	char *spec;  /* canonical text of the specification, for -D and policies */
-	const struct table *table;
+	bool opaque;         /* holds something the checker cannot model */
 };
 
 struct table {
@@ -81,6 +85,7 @@ struct table {
 };
 
 struct ruleset {
+	struct arena arena;   /* every rule's texts, tokens, matches and options */
 	const struct source *src;
 	enum family family;   /* from -6 / the addresses seen; FAM_V4 when unknown */
 	struct table *tables;

@@ -29,6 +29,50 @@ void *xrealloc(void *p, size_t n)
 	return p ? p : oom();
 }
 
+struct arena_block {
+	struct arena_block *prev;
+	max_align_t data[];
+};
+
+enum { ARENA_BLOCK = 1 << 20 };
+
+void *arena_alloc(struct arena *a, size_t n)
+{
+	n = (n + 7) & ~(size_t)7;
+	if ((size_t)(a->end - a->next) < n) {
+		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		struct arena_block *b = xmalloc(sizeof(*b) + size);
+		b->prev = a->blocks;
+		a->blocks = b;
+		a->next = (char *)b->data;
+		a->end = a->next + size;
+	}
+	a->last = a->next;
+	a->next += n;
+	return a->last;
+}
+
+void arena_shrink(struct arena *a, void *p, size_t n)
+{
+	if (p == a->last && n <= (size_t)(a->next - a->last))
+		a->next = a->last + ((n + 7) & ~(size_t)7);
+}
+
+void *arena_copy(struct arena *a, const void *src, size_t n)
+{
+	return n ? memcpy(arena_alloc(a, n), src, n) : NULL;
+}
+
+void arena_free(struct arena *a)
+{
+	while (a->blocks) {
+		struct arena_block *prev = a->blocks->prev;
+		free(a->blocks);
+		a->blocks = prev;
+	}
+	a->next = a->end = a->last = NULL;
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));

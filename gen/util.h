@@ -36,6 +36,20 @@ void sb_addc(struct strbuf *sb, char c);
 char *sb_steal(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 
+/* A bump allocator for data that lives and dies together (a parsed ruleset):
+ * no header per object, no free per object, one free for all. */
+struct arena {
+	struct arena_block *blocks;
+	char *next, *end;
+	char *last; /* the most recent allocation: the only one that can shrink */
+};
+
+void *arena_alloc(struct arena *a, size_t n);
+/* Gives back the tail of p, now n bytes long, when p is the most recent allocation. */
+void arena_shrink(struct arena *a, void *p, size_t n);
+void *arena_copy(struct arena *a, const void *src, size_t n);
+void arena_free(struct arena *a);
+
 /* Split a comma-separated list; items are trimmed, empty items kept as "". */
 size_t split_list(const char *s, char ***out);
 void free_list(char **v, size_t n);
