@@ -12,7 +12,7 @@ DESTDIR    ?=
 VERSION    := 0.1.0
 
 CC      ?= cc
-PKGS    := inih libpcre2-8
+PKGS    := inih libpcre2-8 libmnl
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS))
 CPPFLAGS += -DDFW_VERSION='"$(VERSION)"' -DDFW_TEMPLATE_DIR='"$(DATADIR)/templates"' \

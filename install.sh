@@ -18,7 +18,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-	build-essential pkg-config libinih-dev libpcre2-dev \
+	build-essential pkg-config libinih-dev libpcre2-dev libmnl-dev \
 	iptables ipset \
 	bats bats-support bats-assert bats-file iproute2 socat jq kmod procps util-linux valgrind \
 	clang libclang-rt-14-dev systemd >/dev/null

@@ -192,6 +192,50 @@ snapshot() {
 	assert_line dfw-trusted-4
 }
 
+# many_members_conf FILE: a set of 5,000 IPv4 and 3,000 IPv6 entries, hosts and
+# networks: several netlink batches per family
+many_members_conf() {
+	awk 'BEGIN {
+		for (i = 0; i < 5000; i++) printf "10.%d.%d.%d%s\n", i / 256, i % 256, i % 2 ? 1 : 0, i % 2 ? "" : "/31"
+		for (i = 0; i < 3000; i++) printf "2001:db8:%x::%s\n", i, i % 2 ? "1" : "/48"
+	}' >"$BATS_TEST_TMPDIR/many.list"
+	printf '[set many]\nfile = %s\n[host]\ntcp = 22\nallow = many\n' "$BATS_TEST_TMPDIR/many.list" >"$1"
+}
+
+# wanted_members CONF: the members dfwgen's ipset file adds, as `ipset save`
+# prints them once the new sets are swapped in
+wanted_members() {
+	"$DFWGEN" ipsets -t "$TEMPLATES" -c "$1" -d "$BATS_TEST_TMPDIR/empty" |
+		sed -n 's/^add \([^ ]*\)\.n \([^ ]*\) -exist$/add \1 \2/p' | sort
+}
+
+@test "members loaded over netlink are exactly the ipset file's, IPv4 and IPv6" {
+	many_members_conf "$BATS_TEST_TMPDIR/many.ini"
+	wanted_members "$BATS_TEST_TMPDIR/many.ini" >"$BATS_TEST_TMPDIR/want"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/want")" -eq 8000 ]
+	# an ipset on PATH that keeps what it is given: no member may go through it
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\ntee -a %s | /usr/sbin/ipset "$@"\n' "$BATS_TEST_TMPDIR/ipset-input" >"$BATS_TEST_TMPDIR/bin/ipset"
+	chmod +x "$BATS_TEST_TMPDIR/bin/ipset"
+	run -0 in_ns host env PATH="$BATS_TEST_TMPDIR/bin:$PATH" "$DFWGEN" apply -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/many.ini" \
+		-d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	run -0 grep -c '^create dfw-many-[46]\.n ' "$BATS_TEST_TMPDIR/ipset-input"
+	assert_output 2
+	run -1 grep '^add ' "$BATS_TEST_TMPDIR/ipset-input"
+	in_ns host ipset save | grep '^add ' | sort >"$BATS_TEST_TMPDIR/got"
+	run -0 diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+	run -0 in_ns host "$DFWGEN" status -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/many.ini" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+}
+
+@test "when the kernel refuses the netlink batches, ipset restore loads the members" {
+	many_members_conf "$BATS_TEST_TMPDIR/many.ini"
+	wanted_members "$BATS_TEST_TMPDIR/many.ini" >"$BATS_TEST_TMPDIR/want"
+	run -0 in_ns host env DFWGEN_FAULT=netlink "$DFWGEN" apply -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/many.ini" \
+		-d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	in_ns host ipset save | grep '^add ' | sort >"$BATS_TEST_TMPDIR/got"
+	run -0 diff "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/got"
+}
+
 @test "the Docker drop-in's command re-applies after a Docker restart" {
 	run -0 dfw_apply
 	snapshot >"$BATS_TEST_TMPDIR/before"

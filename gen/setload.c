@@ -1,0 +1,152 @@
+#include "setload.h"
+
+#include "addr.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/ipset/ip_set.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* One message carries up to this much: ~1,300 IPv4 members, far below the
+ * socket's send buffer. */
+enum { BATCH_BYTES = 32768 };
+
+struct member {
+	char set[IPSET_MAXNAMELEN];
+	struct addr a;
+};
+
+/* "add SET MEMBER[ -exist]" with a member dfwgen writes; false for anything else. */
+static bool parse_member(const char *line, size_t len, struct member *m)
+{
+	const char *end = line + len, *p = line + 4;
+	if (len < 4 || memcmp(line, "add ", 4))
+		return false;
+	const char *name_end = memchr(p, ' ', (size_t)(end - p));
+	if (!name_end || name_end == p || (size_t)(name_end - p) >= sizeof(m->set))
+		return false;
+	memcpy(m->set, p, (size_t)(name_end - p));
+	m->set[name_end - p] = '\0';
+	p = name_end + 1;
+	const char *addr_end = memchr(p, ' ', (size_t)(end - p));
+	if (!addr_end)
+		addr_end = end;
+	char text[ADDR_STRLEN];
+	const char *why;
+	if (addr_end == p || (size_t)(addr_end - p) >= sizeof(text))
+		return false;
+	memcpy(text, p, (size_t)(addr_end - p));
+	text[addr_end - p] = '\0';
+	if (!addr_parse(text, &m->a, &why))
+		return false;
+	return addr_end == end || ((size_t)(end - addr_end) == 7 && !memcmp(addr_end, " -exist", 7));
+}
+
+static struct nlmsghdr *start_batch(char *buf, const struct member *m, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_ADD;
+	/* no NLM_F_EXCL: a member already there is fine, as with -exist */
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = m->a.family == FAM_V6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	mnl_attr_put_u8(nlh, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
+	mnl_attr_put_strz(nlh, IPSET_ATTR_SETNAME, m->set);
+	/* the kernel wants a line number with every batch, for its error replies */
+	mnl_attr_put_u32(nlh, IPSET_ATTR_LINENO, 0);
+	return nlh;
+}
+
+/* Appends one member; false when it does not fit (nothing half-written stays). */
+static bool put_member(struct nlmsghdr *nlh, const struct member *m)
+{
+	struct nlattr *data = mnl_attr_nest_start_check(nlh, BATCH_BYTES, IPSET_ATTR_DATA);
+	if (!data)
+		return false;
+	struct nlattr *ip = mnl_attr_nest_start_check(nlh, BATCH_BYTES, IPSET_ATTR_IP);
+	bool v6 = m->a.family == FAM_V6;
+	if (!ip || !mnl_attr_put_check(nlh, BATCH_BYTES, (v6 ? IPSET_ATTR_IPADDR_IPV6 : IPSET_ATTR_IPADDR_IPV4) |
+				       NLA_F_NET_BYTEORDER, v6 ? 16 : 4, m->a.bytes)) {
+		mnl_attr_nest_cancel(nlh, data);
+		return false;
+	}
+	mnl_attr_nest_end(nlh, ip);
+	if (!mnl_attr_put_u8_check(nlh, BATCH_BYTES, IPSET_ATTR_CIDR, (uint8_t)m->a.prefix)) {
+		mnl_attr_nest_cancel(nlh, data);
+		return false;
+	}
+	mnl_attr_nest_end(nlh, data);
+	return true;
+}
+
+/* Sends one batch and waits for the kernel's answer to it. */
+static bool send_batch(struct mnl_socket *nl, struct nlmsghdr *nlh, char *reply, size_t size)
+{
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return false;
+	unsigned portid = mnl_socket_get_portid(nl);
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, reply, size);
+		if (n <= 0)
+			return false;
+		int ret = mnl_cb_run(reply, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL);
+		if (ret <= MNL_CB_STOP)
+			return ret == MNL_CB_STOP;
+	}
+}
+
+bool setload_add(const char *lines)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl)
+		return false;
+	int on = 1;
+	/* acks without a copy of the batch they answer */
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &on, sizeof(on));
+	char *buf = malloc(BATCH_BYTES), *reply = malloc(MNL_SOCKET_BUFFER_SIZE);
+	bool ok = buf && reply && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0;
+	uint32_t seq = (uint32_t)time(NULL);
+	struct nlmsghdr *nlh = NULL;
+	struct nlattr *adt = NULL;
+	struct member open = {0}; /* the set and family of the batch being filled */
+	for (const char *line = lines; ok && *line;) {
+		const char *nl_at = strchr(line, '\n');
+		size_t len = nl_at ? (size_t)(nl_at - line) : strlen(line);
+		const char *this = line;
+		line += len + (nl_at != NULL);
+		struct member m;
+		if (len == 0)
+			continue;
+		if (!parse_member(this, len, &m)) {
+			ok = false;
+			break;
+		}
+		if (nlh && !strcmp(m.set, open.set) && m.a.family == open.a.family && put_member(nlh, &m))
+			continue;
+		if (nlh) { /* another set, or the batch is full */
+			mnl_attr_nest_end(nlh, adt);
+			if (!send_batch(nl, nlh, reply, MNL_SOCKET_BUFFER_SIZE)) {
+				ok = false;
+				break;
+			}
+		}
+		open = m;
+		nlh = start_batch(buf, &m, ++seq);
+		adt = mnl_attr_nest_start(nlh, IPSET_ATTR_ADT);
+		put_member(nlh, &m); /* the first of a batch always fits */
+	}
+	if (ok && nlh) {
+		mnl_attr_nest_end(nlh, adt);
+		ok = send_batch(nl, nlh, reply, MNL_SOCKET_BUFFER_SIZE);
+	}
+	free(buf);
+	free(reply);
+	mnl_socket_close(nl);
+	return ok;
+}
