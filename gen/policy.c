@@ -71,7 +71,13 @@ struct msection {
 struct merged {
 	struct msection *v;
 	size_t n, cap;
+	struct name_index by_name; /* ten thousand [port] sections are not rare */
 };
+
+static const char *section_name_at(const void *v, size_t i)
+{
+	return ((const struct msection *)v)[i].name;
+}
 
 static const struct section_def *find_section_def(const char *kind)
 {
@@ -106,10 +112,9 @@ static bool valid_name(const char *s, size_t max)
 /* Finds or creates the merged section for a header; NULL (and an error) if invalid. */
 static struct msection *section_for(struct merged *m, const char *name, struct loc loc, struct diags *d)
 {
-	for (size_t i = 0; i < m->n; i++) {
-		if (strcmp(m->v[i].name, name) == 0)
-			return &m->v[i];
-	}
+	long known = name_index_find(&m->by_name, name, section_name_at, m->v);
+	if (known >= 0)
+		return &m->v[known];
 	char *copy = xstrdup(name);
 	char *space = strpbrk(copy, " \t");
 	char *arg = NULL;
@@ -146,6 +151,7 @@ static struct msection *section_for(struct merged *m, const char *name, struct l
 			     .arg = arg ? xstrdup(arg) : NULL, .def = def, .loc = loc};
 	free(copy);
 	VEC_PUSH(m->v, m->n, m->cap, s);
+	name_index_add(&m->by_name, m->n, section_name_at, m->v);
 	return &m->v[m->n - 1];
 }
 
@@ -989,6 +995,7 @@ static void free_merged(struct merged *m)
 		free(s->arg);
 	}
 	free(m->v);
+	name_index_free(&m->by_name);
 	free(m);
 }
 

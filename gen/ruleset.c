@@ -1083,54 +1083,26 @@ bool rule_has_module(const struct rule *r, const char *module)
 
 /* ---- state ---- */
 
-static size_t name_hash(const char *s)
+static const char *chain_name_at(const void *chains, size_t i)
 {
-	size_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return ((const struct chain_state *)chains)[i].name;
 }
 
-/* Rebuilds the name index (after chains were added past its size, or removed). */
 static void index_chains(struct table_state *ts)
 {
-	size_t want = 16;
-	while (want < ts->n * 2 + 2)
-		want *= 2;
-	free(ts->slots);
-	ts->slots = xcalloc(want, sizeof(*ts->slots));
-	ts->nslots = want;
-	for (size_t i = 0; i < ts->n; i++) {
-		size_t j = name_hash(ts->chains[i].name) & (want - 1);
-		while (ts->slots[j])
-			j = (j + 1) & (want - 1);
-		ts->slots[j] = i + 1;
-	}
+	name_index_rebuild(&ts->by_name, ts->n, chain_name_at, ts->chains);
 }
 
 static struct chain_state *find_chain(struct table_state *ts, const char *name)
 {
-	if (!ts->nslots)
-		return NULL;
-	for (size_t j = name_hash(name) & (ts->nslots - 1); ts->slots[j]; j = (j + 1) & (ts->nslots - 1)) {
-		struct chain_state *c = &ts->chains[ts->slots[j] - 1];
-		if (!strcmp(c->name, name))
-			return c;
-	}
-	return NULL;
+	long i = name_index_find(&ts->by_name, name, chain_name_at, ts->chains);
+	return i < 0 ? NULL : &ts->chains[i];
 }
 
 static struct chain_state *add_chain(struct table_state *ts, struct chain_state c)
 {
 	VEC_PUSH(ts->chains, ts->n, ts->cap, c);
-	if (ts->n * 2 + 2 > ts->nslots) {
-		index_chains(ts);
-	} else {
-		size_t j = name_hash(c.name) & (ts->nslots - 1);
-		while (ts->slots[j])
-			j = (j + 1) & (ts->nslots - 1);
-		ts->slots[j] = ts->n;
-	}
+	name_index_add(&ts->by_name, ts->n, chain_name_at, ts->chains);
 	return &ts->chains[ts->n - 1];
 }
 
@@ -1435,7 +1407,7 @@ void state_free(struct fw_state *st)
 			free(ts->chains[i].rules);
 		}
 		free(ts->chains);
-		free(ts->slots);
+		name_index_free(&ts->by_name);
 		free(ts->name);
 	}
 	free(st->tables);

@@ -125,8 +125,7 @@ struct table_state {
 	char *name;
 	struct chain_state *chains;
 	size_t n, cap;
-	size_t *slots; /* open-addressing index by name: chain index + 1, 0 = empty */
-	size_t nslots;
+	struct name_index by_name;
 };
 
 struct fw_state {

@@ -73,6 +73,60 @@ void arena_free(struct arena *a)
 	a->next = a->end = a->last = NULL;
 }
 
+static size_t name_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void name_index_put(struct name_index *ix, size_t i, const char *name)
+{
+	size_t j = name_hash(name) & (ix->nslots - 1);
+	while (ix->slots[j])
+		j = (j + 1) & (ix->nslots - 1);
+	ix->slots[j] = i + 1;
+}
+
+long name_index_find(const struct name_index *ix, const char *name, name_at_fn name_at, const void *array)
+{
+	if (!ix->nslots)
+		return -1;
+	for (size_t j = name_hash(name) & (ix->nslots - 1); ix->slots[j]; j = (j + 1) & (ix->nslots - 1)) {
+		if (!strcmp(name_at(array, ix->slots[j] - 1), name))
+			return (long)ix->slots[j] - 1;
+	}
+	return -1;
+}
+
+void name_index_rebuild(struct name_index *ix, size_t n, name_at_fn name_at, const void *array)
+{
+	size_t want = 16;
+	while (want < n * 2 + 2)
+		want *= 2;
+	free(ix->slots);
+	ix->slots = xcalloc(want, sizeof(*ix->slots));
+	ix->nslots = want;
+	for (size_t i = 0; i < n; i++)
+		name_index_put(ix, i, name_at(array, i));
+}
+
+void name_index_add(struct name_index *ix, size_t n, name_at_fn name_at, const void *array)
+{
+	if (n * 2 + 2 > ix->nslots)
+		name_index_rebuild(ix, n, name_at, array);
+	else
+		name_index_put(ix, n - 1, name_at(array, n - 1));
+}
+
+void name_index_free(struct name_index *ix)
+{
+	free(ix->slots);
+	ix->slots = NULL;
+	ix->nslots = 0;
+}
+
 char *xstrdup(const char *s)
 {
 	return xstrndup(s, strlen(s));

@@ -50,6 +50,22 @@ void arena_shrink(struct arena *a, void *p, size_t n);
 void *arena_copy(struct arena *a, const void *src, size_t n);
 void arena_free(struct arena *a);
 
+/* Positions of an array's elements by name (open addressing). The array is
+ * the caller's; name_at reads the name at a position. */
+struct name_index {
+	size_t *slots; /* position + 1; 0: empty */
+	size_t nslots;
+};
+typedef const char *(*name_at_fn)(const void *array, size_t i);
+
+/* The position of name, or -1. */
+long name_index_find(const struct name_index *ix, const char *name, name_at_fn name_at, const void *array);
+/* Records the array's last element (n elements now); regrows when needed. */
+void name_index_add(struct name_index *ix, size_t n, name_at_fn name_at, const void *array);
+/* Indexes the whole array again (after elements were removed). */
+void name_index_rebuild(struct name_index *ix, size_t n, name_at_fn name_at, const void *array);
+void name_index_free(struct name_index *ix);
+
 /* Split a comma-separated list; items are trimmed, empty items kept as "". */
 size_t split_list(const char *s, char ***out);
 void free_list(char **v, size_t n);
