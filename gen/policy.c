@@ -613,6 +613,11 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 	if (!src)
 		return;
 	VEC_PUSH(p->doc->files, p->doc->nfiles, p->doc->filecap, src);
+	if (set->cap < set->nentries + src->nlines) {
+		/* at most one entry a line: room reserved once, never copied while it grows */
+		set->cap = set->nentries + src->nlines;
+		set->entries = xrealloc(set->entries, set->cap * sizeof(*set->entries));
+	}
 	struct list_tally tally = {0};
 	char word[128]; /* longer than any address: only an error message needs more */
 	for (size_t ln = 1; ln <= src->nlines; ln++) {

@@ -47,6 +47,7 @@ static bool parse_member(const char *line, size_t len, struct member *m)
 
 static struct nlmsghdr *start_batch(char *buf, const struct member *m, uint32_t seq)
 {
+	memset(buf, 0, BATCH_BYTES); /* libmnl leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_ADD;
 	/* no NLM_F_EXCL: a member already there is fine, as with -exist */
