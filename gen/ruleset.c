@@ -1023,7 +1023,8 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 	if (tb && !tb->committed)
 		diag_error(d, "missing-commit", tb->loc, "table %s is never closed by COMMIT: iptables-restore "
 			   "would apply none of it", tb->name);
-	for (struct table *t = rs->tables; t < rs->tables + rs->n; t++) {
+	for (size_t i = 0; i < rs->n; i++) {
+		struct table *t = &rs->tables[i];
 		t->rules = xrealloc(t->rules, t->n * sizeof(*t->rules));
 		t->cap = t->n;
 		for (size_t k = 0; k < t->n; k++)

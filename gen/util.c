@@ -36,8 +36,24 @@ struct arena_block {
 
 enum { ARENA_BLOCK = 1 << 20 };
 
+#if defined(__SANITIZE_ADDRESS__)
+#define ARENA_EXACT 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ARENA_EXACT 1
+#endif
+#endif
+
 void *arena_alloc(struct arena *a, size_t n)
 {
+#ifdef ARENA_EXACT
+	/* under AddressSanitizer every object gets a block of its exact size, so
+	 * that reading past one is caught, not hidden in the next */
+	struct arena_block *own = xmalloc(sizeof(*own) + n);
+	own->prev = a->blocks;
+	a->blocks = own;
+	return a->last = a->next = a->end = (char *)own->data;
+#endif
 	n = (n + 7) & ~(size_t)7;
 	if ((size_t)(a->end - a->next) < n) {
 		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
