@@ -153,15 +153,21 @@ apply() {
 
 # probe FROM ADDR PORT: open | refused | filtered (a bounded 1 s connect).
 probe() {
-	local from=$1 addr=$2 port=$3 err
+	local from=$1 addr=$2 port=$3 err try
 	[[ $addr == *:* ]] && addr="[$addr]"
-	if err=$(in_ns "$from" timeout 3 socat -T1 -u /dev/null "TCP:$addr:$port,connect-timeout=1" 2>&1); then
-		echo open
-	elif [[ $err == *"refused"* ]]; then
-		echo refused
-	else
-		echo filtered
-	fi
+	# A silent first attempt gets a second: on a fresh harness the first SYNs
+	# to a container can be lost while IPv6 neighbours are resolved. A port
+	# the rules close stays silent both times.
+	for try in 1 2; do
+		if err=$(in_ns "$from" timeout 3 socat -T1 -u /dev/null "TCP:$addr:$port,connect-timeout=1" 2>&1); then
+			echo open
+			return
+		elif [[ $err == *"refused"* ]]; then
+			echo refused
+			return
+		fi
+	done
+	echo filtered
 }
 
 # matrix 4|6: every client against the host's ports and the published ports,
