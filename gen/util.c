@@ -53,7 +53,7 @@ void *arena_alloc(struct arena *a, size_t n)
 	own->prev = a->blocks;
 	a->blocks = own;
 	return a->last = a->next = a->end = (char *)own->data;
-#endif
+#else
 	n = (n + 7) & ~(size_t)7;
 	if ((size_t)(a->end - a->next) < n) {
 		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
@@ -66,6 +66,7 @@ void *arena_alloc(struct arena *a, size_t n)
 	a->last = a->next;
 	a->next += n;
 	return a->last;
+#endif
 }
 
 void arena_shrink(struct arena *a, void *p, size_t n)
