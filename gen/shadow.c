@@ -2,6 +2,7 @@
 
 #include "util.h"
 
+#include <endian.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,18 @@
 
 #define MAX_RANGES 16 /* multiport takes 15 ports; a complement adds one range */
 
-struct ports {
-	bool any;
+/* A port list while it is parsed. */
+struct port_list {
 	int n;
 	struct port_range r[MAX_RANGES];
+};
+
+/* A rule's port constraint: n ranges from `at` in its chain's pool (a shape
+ * per rule: ranges inline would make it four times the size). */
+struct ports {
+	bool any;
+	uint8_t n;
+	uint32_t at;
 };
 
 static int range_order(const void *a, const void *b)
@@ -22,7 +31,7 @@ static int range_order(const void *a, const void *b)
 	return (int)x->lo - (int)y->lo;
 }
 
-static void ports_normalise(struct ports *p)
+static void ports_normalise(struct port_list *p)
 {
 	qsort(p->r, (size_t)p->n, sizeof(p->r[0]), range_order);
 	int k = 0;
@@ -37,9 +46,9 @@ static void ports_normalise(struct ports *p)
 	p->n = k;
 }
 
-static void ports_complement(struct ports *p)
+static void ports_complement(struct port_list *p)
 {
-	struct ports c = {.n = 0};
+	struct port_list c = {.n = 0};
 	unsigned next = 0;
 	for (int i = 0; i < p->n; i++) {
 		if (p->r[i].lo > next)
@@ -52,9 +61,8 @@ static void ports_complement(struct ports *p)
 }
 
 /* Parses "22", "1000:2000" or "22,80,1000:2000"; false when it cannot. */
-static bool ports_parse(const char *text, bool neg, struct ports *out)
+static bool ports_parse(const char *text, bool neg, struct port_list *out)
 {
-	out->any = false;
 	out->n = 0;
 	for (const char *seg = text;; seg++) {
 		char item[16]; /* "65535:65535" and then some */
@@ -77,16 +85,17 @@ static bool ports_parse(const char *text, bool neg, struct ports *out)
 }
 
 /* inner within outer */
-static bool ports_within(const struct ports *inner, const struct ports *outer)
+static bool ports_within(const struct ports *inner, const struct ports *outer, const struct port_range *pool)
 {
 	if (outer->any)
 		return true;
 	if (inner->any)
 		return false;
+	const struct port_range *in = pool + inner->at, *out = pool + outer->at;
 	for (int i = 0; i < inner->n; i++) {
 		bool inside = false;
 		for (int k = 0; k < outer->n && !inside; k++)
-			inside = inner->r[i].lo >= outer->r[k].lo && inner->r[i].hi <= outer->r[k].hi;
+			inside = in[i].lo >= out[k].lo && in[i].hi <= out[k].hi;
 		if (!inside)
 			return false;
 	}
@@ -99,7 +108,6 @@ enum { ST_NEW = 1, ST_ESTABLISHED = 2, ST_RELATED = 4, ST_INVALID = 8, ST_UNTRAC
 
 struct shape {
 	const struct rule *r;
-	int index;
 	bool terminal, never_covers, unconditional;
 	struct ports dport, sport, origdport;
 	unsigned states; /* 0: any */
@@ -137,19 +145,29 @@ static char *option_text(const struct rule *r, const char *module, const struct 
 	return sb_steal(&sb);
 }
 
-static bool take_ports(struct ports *dst, const struct rule *r, const struct rule_opt *o)
+/* A chain's rules as shapes, and the port ranges they refer to. */
+struct model {
+	struct shape *shapes;
+	struct port_range *pool;
+	size_t npool, poolcap;
+};
+
+static bool take_ports(struct model *m, struct ports *dst, const struct rule *r, const struct rule_opt *o)
 {
-	if (!dst->any)
-		return false; /* a second constraint: leave it to the text */
-	return ports_parse(rule_arg(r, o, 0), o->neg, dst);
+	struct port_list l;
+	if (!dst->any || !ports_parse(rule_arg(r, o, 0), o->neg, &l))
+		return false; /* a second constraint, or one not understood: the text compares it */
+	*dst = (struct ports){.n = (uint8_t)l.n, .at = (uint32_t)m->npool};
+	for (int i = 0; i < l.n; i++)
+		VEC_PUSH(m->pool, m->npool, m->poolcap, l.r[i]);
+	return true;
 }
 
-static void shape_build(struct shape *s, const struct rule *r, int index)
+static void shape_build(struct model *md, struct shape *s, const struct rule *r)
 {
 	size_t cap = 0;
 	memset(s, 0, sizeof(*s));
 	s->r = r;
-	s->index = index;
 	s->terminal = r->terminal;
 	s->dport.any = s->sport.any = s->origdport.any = true;
 	s->unconditional = !r->opaque && !r->has_src && !r->has_dst && !r->in_if && !r->out_if &&
@@ -169,11 +187,11 @@ static void shape_build(struct shape *s, const struct rule *r, int index)
 			if (!mt->known || o->nargs < 1)
 				; /* an unknown module's options only compare as text */
 			else if (!strcmp(o->name, "--dport") || !strcmp(o->name, "--dports"))
-				modelled = take_ports(&s->dport, r, o);
+				modelled = take_ports(md, &s->dport, r, o);
 			else if (!strcmp(o->name, "--sport") || !strcmp(o->name, "--sports"))
-				modelled = take_ports(&s->sport, r, o);
+				modelled = take_ports(md, &s->sport, r, o);
 			else if (!strcmp(o->name, "--ctorigdstport"))
-				modelled = take_ports(&s->origdport, r, o);
+				modelled = take_ports(md, &s->origdport, r, o);
 			else if ((!strcmp(o->name, "--ctstate") || !strcmp(o->name, "--state")) && !s->states) {
 				s->states = parse_states(rule_arg(r, o, 0), o->neg);
 				modelled = s->states != 0;
@@ -245,7 +263,7 @@ static bool text_within(const struct shape *in, const struct shape *out)
 }
 
 /* Does every packet b matches also match a? */
-static bool covers(const struct shape *a, const struct shape *b)
+static bool covers(const struct model *m, const struct shape *a, const struct shape *b)
 {
 	const struct rule *x = a->r, *y = b->r;
 	if (!a->terminal || a->never_covers)
@@ -261,8 +279,8 @@ static bool covers(const struct shape *a, const struct shape *b)
 		if (!y->proto || y->proto_neg != x->proto_neg || strcmp(x->proto, y->proto))
 			return false;
 	}
-	if (!ports_within(&b->dport, &a->dport) || !ports_within(&b->sport, &a->sport) ||
-	    !ports_within(&b->origdport, &a->origdport))
+	if (!ports_within(&b->dport, &a->dport, m->pool) || !ports_within(&b->sport, &a->sport, m->pool) ||
+	    !ports_within(&b->origdport, &a->origdport, m->pool))
 		return false;
 	if (a->states && (!b->states || (b->states & ~a->states)))
 		return false;
@@ -270,43 +288,45 @@ static bool covers(const struct shape *a, const struct shape *b)
 	return text_within(b, a);
 }
 
-/* The key of a's first `prefix` bits, for the index `which` (source, destination). */
+/* The key of a's first `prefix` bits, for the index `which` (source,
+ * destination). Keys only pick candidates: covers() decides, so a collision
+ * costs a comparison, never a wrong finding. */
 static uint64_t prefix_key(const struct addr *a, int prefix, int which)
 {
-	uint64_t h = 1469598103934665603ULL ^ (uint64_t)(which * 1000 + a->family * 256 + prefix);
-	for (int i = 0; i < 16; i++) {
-		uint8_t byte = a->bytes[i];
-		int bit = i * 8;
-		if (bit >= prefix)
-			byte = 0;
-		else if (bit + 8 > prefix)
-			byte &= (uint8_t)(0xff << (8 - (prefix - bit)));
-		h = (h ^ byte) * 1099511628211ULL;
-	}
-	return h;
+	uint64_t hi, lo;
+	memcpy(&hi, a->bytes, 8);
+	memcpy(&lo, a->bytes + 8, 8);
+	hi = be64toh(hi);
+	lo = be64toh(lo);
+	if (prefix < 64)
+		hi &= prefix ? ~0ULL << (64 - prefix) : 0;
+	if (prefix < 128)
+		lo &= prefix > 64 ? ~0ULL << (128 - prefix) : 0;
+	uint64_t tag = (uint64_t)(which * 1000 + a->family * 256 + prefix);
+	return hash_mix(hi ^ hash_mix(lo ^ hash_mix(tag)));
 }
 
 /* ---- an index of earlier rules by a 64-bit key ---- */
 
-/* Open addressing; each bucket heads a list of rule indexes, ascending,
- * threaded through `next` (one int per rule of the chain: no allocation per
- * bucket). */
+/* Open addressing, made on first use and sized once for the chain (a key per
+ * rule at most, half full at most: it never grows). Each bucket heads a list
+ * of rule indexes, ascending, threaded through `next` (no allocation per
+ * bucket). head and tail hold a rule index + 1: 0 is an empty bucket. */
 struct bucket {
 	uint64_t key;
 	int head, tail;
-	bool used;
 };
 
 struct index {
 	struct bucket *b;
-	size_t cap, used;
+	size_t cap, nrules;
 	int *next;
 };
 
 static void index_init(struct index *ix, size_t nrules)
 {
 	memset(ix, 0, sizeof(*ix));
-	ix->next = xmalloc((nrules + 1) * sizeof(*ix->next));
+	ix->nrules = nrules;
 }
 
 static size_t slot_of(uint64_t key, size_t cap)
@@ -314,46 +334,36 @@ static size_t slot_of(uint64_t key, size_t cap)
 	return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
 }
 
-static struct bucket *index_slot(struct index *ix, uint64_t key, bool create)
+static const struct bucket *index_find(const struct index *ix, uint64_t key)
 {
-	if (create && (ix->used + 1) * 2 > ix->cap) {
-		struct index bigger = {.cap = ix->cap ? ix->cap * 2 : 64, .used = ix->used, .next = ix->next};
-		bigger.b = xcalloc(bigger.cap, sizeof(*bigger.b));
-		for (size_t i = 0; i < ix->cap; i++) {
-			if (!ix->b[i].used)
-				continue;
-			size_t j = slot_of(ix->b[i].key, bigger.cap);
-			while (bigger.b[j].used)
-				j = (j + 1) & (bigger.cap - 1);
-			bigger.b[j] = ix->b[i];
-		}
-		free(ix->b);
-		*ix = bigger;
-	}
 	if (!ix->cap)
 		return NULL;
-	size_t j = slot_of(key, ix->cap);
-	while (ix->b[j].used && ix->b[j].key != key)
-		j = (j + 1) & (ix->cap - 1);
-	if (!ix->b[j].used) {
-		if (!create)
-			return NULL;
-		ix->b[j] = (struct bucket){.key = key, .head = -1, .tail = -1, .used = true};
-		ix->used++;
+	for (size_t j = slot_of(key, ix->cap); ix->b[j].head; j = (j + 1) & (ix->cap - 1)) {
+		if (ix->b[j].key == key)
+			return &ix->b[j];
 	}
-	return &ix->b[j];
+	return NULL;
 }
 
 /* Rules are added in order, so every list stays ascending. */
 static void index_add(struct index *ix, uint64_t key, int idx)
 {
-	struct bucket *b = index_slot(ix, key, true);
+	if (!ix->cap) {
+		for (ix->cap = 16; ix->cap < ix->nrules * 2; ix->cap *= 2)
+			;
+		ix->b = xcalloc(ix->cap, sizeof(*ix->b));
+		ix->next = xmalloc(ix->nrules * sizeof(*ix->next));
+	}
+	size_t j = slot_of(key, ix->cap);
+	while (ix->b[j].head && ix->b[j].key != key)
+		j = (j + 1) & (ix->cap - 1);
+	struct bucket *b = &ix->b[j];
 	ix->next[idx] = -1;
-	if (b->tail >= 0)
-		ix->next[b->tail] = idx;
+	if (b->head)
+		ix->next[b->tail - 1] = idx;
 	else
-		b->head = idx;
-	b->tail = idx;
+		*b = (struct bucket){.key = key, .head = idx + 1};
+	b->tail = idx + 1;
 }
 
 static void index_free(struct index *ix)
@@ -363,9 +373,9 @@ static void index_free(struct index *ix)
 }
 
 /* The one port a constraint allows, or -1. */
-static long single_port(const struct ports *p)
+static long single_port(const struct ports *p, const struct port_range *pool)
 {
-	return !p->any && p->n == 1 && p->r[0].lo == p->r[0].hi ? (long)p->r[0].lo : -1;
+	return !p->any && p->n == 1 && pool[p->at].lo == pool[p->at].hi ? (long)pool[p->at].lo : -1;
 }
 
 static uint64_t port_key(long port, int which)
@@ -379,20 +389,20 @@ static bool plain_addr(bool has, bool neg, bool list, const struct addr *a)
 }
 
 /* The earliest of the ascending candidates that covers b, if before `best`. */
-static int earliest_cover(const struct shape *shapes, const int *cand, size_t n, const struct shape *b, int best)
+static int earliest_cover(const struct model *m, const int *cand, size_t n, const struct shape *b, int best)
 {
 	for (size_t i = 0; i < n && (best < 0 || cand[i] < best); i++) {
-		if (covers(&shapes[cand[i]], b))
+		if (covers(m, &m->shapes[cand[i]], b))
 			return cand[i];
 	}
 	return best;
 }
 
-static int earliest_in_bucket(const struct shape *shapes, const struct index *ix, const struct bucket *bk,
+static int earliest_in_bucket(const struct model *m, const struct index *ix, const struct bucket *bk,
 			      const struct shape *b, int best)
 {
-	for (int i = bk ? bk->head : -1; i >= 0 && (best < 0 || i < best); i = ix->next[i]) {
-		if (covers(&shapes[i], b))
+	for (int i = bk ? bk->head - 1 : -1; i >= 0 && (best < 0 || i < best); i = ix->next[i]) {
+		if (covers(m, &m->shapes[i], b))
 			return i;
 	}
 	return best;
@@ -407,33 +417,32 @@ struct coverers {
 	size_t nwild, cap;
 };
 
-static int find_cover(const struct shape *shapes, struct coverers *cv, const struct shape *b)
+/* The earliest rule whose prefix of a's address, at a length the index
+ * holds, covers b. */
+static int earliest_by_prefix(const struct model *m, const struct index *ix, const uint64_t *lens,
+			      const struct addr *a, int which, const struct shape *b, int best)
+{
+	for (int p = 1; p <= a->prefix; p++) {
+		if (lens[p / 64] >> (p % 64) & 1)
+			best = earliest_in_bucket(m, ix, index_find(ix, prefix_key(a, p, which)), b, best);
+	}
+	return best;
+}
+
+static int find_cover(const struct model *m, const struct coverers *cv, const struct shape *b)
 {
 	const struct rule *y = b->r;
-	struct index *by_src = &cv->by_src, *by_dst = &cv->by_dst;
-	int best = earliest_cover(shapes, cv->wild, cv->nwild, b, -1);
+	int best = earliest_cover(m, cv->wild, cv->nwild, b, -1);
 	const struct ports *kinds[2] = {&b->dport, &b->origdport};
 	for (int k = 0; k < 2; k++) {
-		long port = single_port(kinds[k]);
-		struct bucket *bk = port >= 0 ? index_slot(&cv->by_port, port_key(port, k), false) : NULL;
-		best = earliest_in_bucket(shapes, &cv->by_port, bk, b, best);
+		long port = single_port(kinds[k], m->pool);
+		const struct bucket *bk = port >= 0 ? index_find(&cv->by_port, port_key(port, k)) : NULL;
+		best = earliest_in_bucket(m, &cv->by_port, bk, b, best);
 	}
-	if (plain_addr(y->has_src, y->src_neg, y->src_list, &y->src)) {
-		for (int p = 1; p <= y->src.prefix; p++) {
-			if (!(cv->src_lens[p / 64] >> (p % 64) & 1))
-				continue;
-			struct bucket *k = index_slot(by_src, prefix_key(&y->src, p, 1), false);
-			best = earliest_in_bucket(shapes, by_src, k, b, best);
-		}
-	}
-	if (plain_addr(y->has_dst, y->dst_neg, y->dst_list, &y->dst)) {
-		for (int p = 1; p <= y->dst.prefix; p++) {
-			if (!(cv->dst_lens[p / 64] >> (p % 64) & 1))
-				continue;
-			struct bucket *k = index_slot(by_dst, prefix_key(&y->dst, p, 2), false);
-			best = earliest_in_bucket(shapes, by_dst, k, b, best);
-		}
-	}
+	if (plain_addr(y->has_src, y->src_neg, y->src_list, &y->src))
+		best = earliest_by_prefix(m, &cv->by_src, cv->src_lens, &y->src, 1, b, best);
+	if (plain_addr(y->has_dst, y->dst_neg, y->dst_list, &y->dst))
+		best = earliest_by_prefix(m, &cv->by_dst, cv->dst_lens, &y->dst, 2, b, best);
 	return best;
 }
 
@@ -442,9 +451,28 @@ static bool same_action(const struct rule *a, const struct rule *b)
 	return a->target && b->target && !strcmp(a->target, b->target) && a->is_goto == b->is_goto;
 }
 
+/* Files the terminal rule i under what a rule it covers must share with it. */
+static void add_coverer(struct coverers *cv, const struct model *m, const struct shape *s, int i)
+{
+	const struct rule *r = s->r;
+	if (plain_addr(r->has_src, r->src_neg, r->src_list, &r->src)) {
+		index_add(&cv->by_src, prefix_key(&r->src, r->src.prefix, 1), i);
+		cv->src_lens[r->src.prefix / 64] |= 1ULL << (r->src.prefix % 64);
+	} else if (!r->has_src && plain_addr(r->has_dst, r->dst_neg, r->dst_list, &r->dst)) {
+		index_add(&cv->by_dst, prefix_key(&r->dst, r->dst.prefix, 2), i);
+		cv->dst_lens[r->dst.prefix / 64] |= 1ULL << (r->dst.prefix % 64);
+	} else if (single_port(&s->dport, m->pool) >= 0) {
+		index_add(&cv->by_port, port_key(single_port(&s->dport, m->pool), 0), i);
+	} else if (single_port(&s->origdport, m->pool) >= 0) {
+		index_add(&cv->by_port, port_key(single_port(&s->origdport, m->pool), 1), i);
+	} else {
+		VEC_PUSH(cv->wild, cv->nwild, cv->cap, i);
+	}
+}
+
 static void check_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)
 {
-	struct shape *shapes = xcalloc(c->n, sizeof(*shapes));
+	struct model m = {.shapes = xmalloc((c->n ? c->n : 1) * sizeof(*m.shapes))};
 	struct coverers cv = {0};
 	struct index by_spec;
 	index_init(&by_spec, c->n);
@@ -453,25 +481,23 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 	index_init(&cv.by_port, c->n);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rule *r = c->rules[i];
-		struct shape *s = &shapes[i];
-		shape_build(s, r, (int)i);
-		uint64_t spec_key = 1469598103934665603ULL;
-		for (const char *p = r->spec ? r->spec : ""; *p; p++)
-			spec_key = (spec_key ^ (uint8_t)*p) * 1099511628211ULL;
+		struct shape *s = &m.shapes[i];
+		shape_build(&m, s, r);
+		uint64_t spec_key = r->spec ? hash_bytes(r->spec, strlen(r->spec)) : 0;
 		if (r->loc.src == rs->src) {
 			/* exact duplicates first: the plainest finding */
-			struct bucket *k = index_slot(&by_spec, spec_key, false);
+			const struct bucket *k = s->never_covers ? NULL : index_find(&by_spec, spec_key);
 			int dup = -1;
-			for (int j = k && !s->never_covers ? k->head : -1; j >= 0 && dup < 0; j = by_spec.next[j]) {
+			for (int j = k ? k->head - 1 : -1; j >= 0 && dup < 0; j = by_spec.next[j]) {
 				if (!strcmp(c->rules[j]->spec, r->spec))
 					dup = j;
 			}
-			int cover = dup >= 0 ? -1 : find_cover(shapes, &cv, s);
+			int cover = dup >= 0 ? -1 : find_cover(&m, &cv, s);
 			const struct rule *e = cover >= 0 ? c->rules[cover] : NULL;
 			if (dup >= 0)
 				diag_warn(d, "duplicate-rule", r->loc, "this rule repeats the rule at line %d of %s word for "
 					  "word", c->rules[dup]->loc.line, c->name);
-			else if (e && shapes[cover].unconditional)
+			else if (e && m.shapes[cover].unconditional)
 				diag_error(d, "unreachable-rule", r->loc, "no packet reaches this rule: the rule at line %d "
 					   "ends %s for every packet", e->loc.line, c->name);
 			else if (e && same_action(e, r))
@@ -484,25 +510,13 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 		}
 		if (r->spec)
 			index_add(&by_spec, spec_key, (int)i);
-		if (!s->terminal || s->never_covers)
-			continue;
-		if (plain_addr(r->has_src, r->src_neg, r->src_list, &r->src)) {
-			index_add(&cv.by_src, prefix_key(&r->src, r->src.prefix, 1), (int)i);
-			cv.src_lens[r->src.prefix / 64] |= 1ULL << (r->src.prefix % 64);
-		} else if (!r->has_src && plain_addr(r->has_dst, r->dst_neg, r->dst_list, &r->dst)) {
-			index_add(&cv.by_dst, prefix_key(&r->dst, r->dst.prefix, 2), (int)i);
-			cv.dst_lens[r->dst.prefix / 64] |= 1ULL << (r->dst.prefix % 64);
-		}
-		else if (single_port(&s->dport) >= 0)
-			index_add(&cv.by_port, port_key(single_port(&s->dport), 0), (int)i);
-		else if (single_port(&s->origdport) >= 0)
-			index_add(&cv.by_port, port_key(single_port(&s->origdport), 1), (int)i);
-		else
-			VEC_PUSH(cv.wild, cv.nwild, cv.cap, (int)i);
+		if (s->terminal && !s->never_covers)
+			add_coverer(&cv, &m, s, (int)i);
 	}
 	for (size_t i = 0; i < c->n; i++)
-		shape_free(&shapes[i]);
-	free(shapes);
+		shape_free(&m.shapes[i]);
+	free(m.shapes);
+	free(m.pool);
 	free(cv.wild);
 	index_free(&cv.by_src);
 	index_free(&cv.by_dst);

@@ -90,12 +90,32 @@ void arena_free(struct arena *a)
 	a->next = a->end = a->last = NULL;
 }
 
+/* splitmix64's finaliser: every input bit moves every output bit */
+uint64_t hash_mix(uint64_t x)
+{
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Eight bytes a step: chain names and rule specs are hashed by the hundred thousand. */
+uint64_t hash_bytes(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	return hash_mix(h ^ w);
+}
+
 static size_t name_hash(const char *s)
 {
-	size_t h = 1469598103934665603ULL; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return (size_t)hash_bytes(s, strlen(s));
 }
 
 static void name_index_put(struct name_index *ix, size_t i, const char *name)

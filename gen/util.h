@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -49,6 +50,10 @@ void *arena_alloc(struct arena *a, size_t n);
 void arena_shrink(struct arena *a, void *p, size_t n);
 void *arena_copy(struct arena *a, const void *src, size_t n);
 void arena_free(struct arena *a);
+
+/* Hashes for the in-memory indexes (not stored, not for security). */
+uint64_t hash_mix(uint64_t x);
+uint64_t hash_bytes(const void *p, size_t n);
 
 /* Positions of an array's elements by name (open addressing). The array is
  * the caller's; name_at reads the name at a position. */

@@ -29,6 +29,11 @@ for n in (1000, 100000, 1000000):
     # the policy the ferm file and the Jinja2 template express: IPv4, the host only
     with open('%s/eq.%d.ini' % (out, n), 'w') as f:
         f.write('[global]\nfamily = ipv4\n[set big]\nfile = list.%d\n[host]\ntcp = 22\nallow = big\n' % n)
+    # the Ansible role's vars file: the same list as a YAML list variable
+    with open('%s/vars.%d.yml' % (out, n), 'w') as f:
+        f.write('iptables_docker_ipset_maxelem: %d\niptables_docker_ip_allow_set:\n' % max(65536, n))
+        for a in addresses(n, n):
+            f.write('  - %s\n' % a)
     # ferm: the same allowlist as rules, the way per-rule tools write it
     with open('%s/ferm.%d.conf' % (out, n), 'w') as f:
         v4 = [a for a in addresses(n, n) if ':' not in a]
