@@ -153,6 +153,22 @@ static const struct ext_def *find_target(const char *name)
 	return bsearch(name, targets, sizeof(targets) / sizeof(targets[0]), sizeof(targets[0]), ext_cmp);
 }
 
+/* A name looked up last, and what it found. */
+struct cached_ext {
+	const char *name;
+	const struct ext_def *def;
+};
+
+static const struct ext_def *find_cached(struct cached_ext *c, const char *name,
+					 const struct ext_def *(*find)(const char *))
+{
+	if (!c->name || strcmp(c->name, name)) {
+		c->name = name;
+		c->def = find(name);
+	}
+	return c->def;
+}
+
 static const struct opt_def *find_opt(const struct opt_def *opts, const char *name)
 {
 	for (; opts && opts->name; opts++) {
@@ -197,8 +213,19 @@ struct parser {
 	struct ruleset *rs;
 	bool family_fixed;
 	int line;
-	struct token *toks; /* a line's tokens while it is split; kept in the arena after */
+	const char *text;   /* the line's text */
+	/* a rule's tokens, matches and options while it is parsed; each rule's
+	 * are copied to the arena once it is done */
+	struct token *toks;
 	size_t toks_cap;
+	struct match *ms;
+	size_t ms_cap;
+	struct rule_opt *opts, *topts;
+	size_t nopts, opts_cap, topts_cap;
+	/* the last lookups: a dump names the same few chains, matches and
+	 * targets on line after line */
+	const char *valid_chain;
+	struct cached_ext match_seen, target_seen;
 };
 
 static struct loc tok_loc(const struct parser *ps, const struct token *t)
@@ -213,45 +240,60 @@ struct loc rule_tok_loc(const struct rule *r, int i)
 	return loc_span(r->loc.src, r->loc.line, r->tok[i].col, r->tok[i].len);
 }
 
+/* What ends an unquoted stretch of a word (the NUL: the line's end). */
+static const bool word_stop[256] = {['\0'] = true, [' '] = true, ['\t'] = true, ['"'] = true, ['\''] = true};
+
 /* Splits a line the way iptables-restore does: blanks separate, double quotes
- * group (a backslash escapes the next character inside them). */
+ * group (a backslash escapes the next character inside them). The texts are
+ * cut out of one copy of the line: a blank after a word becomes its NUL, and
+ * unquoting only ever moves text left within its word. */
 static bool tokenize(struct parser *ps, const char *line, size_t len, struct rule *r)
 {
-	/* every token's text lives in one buffer per line: unquoting only shrinks */
-	char *buf = arena_alloc(&ps->rs->arena, len + 1), *w = buf;
+	char *buf = arena_copy(&ps->rs->arena, line, len + 1);
+	buf[len] = '\0'; /* the line held no NUL: the caller refused such lines */
+	if (ps->toks_cap < len / 2 + 1) { /* words are at least one blank apart */
+		ps->toks_cap = len / 2 + 1;
+		ps->toks = xrealloc(ps->toks, ps->toks_cap * sizeof(*ps->toks));
+	}
 	size_t i = 0, n = 0;
 	while (i < len) {
-		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		while (buf[i] == ' ' || buf[i] == '\t')
 			i++;
 		if (i >= len)
 			break;
 		size_t start = i;
-		char *text = w;
+		char *w = buf + i;
 		bool quoted = false;
-		while (i < len && line[i] != ' ' && line[i] != '\t') {
-			if (line[i] == '"' || line[i] == '\'') {
-				char q = line[i++];
-				quoted = true;
-				while (i < len && line[i] != q) {
-					if (line[i] == '\\' && i + 1 < len && q == '"')
-						i++;
-					*w++ = line[i++];
-				}
-				if (i >= len) {
-					diag_error(ps->d, "unbalanced-quote", loc_span(ps->src, ps->line, (int)start + 1, (int)(len - start)),
-						   "this quote is never closed");
-					return false;
-				}
-				i++;
-				continue;
+		for (;;) {
+			size_t run = i;
+			while (!word_stop[(unsigned char)buf[run]])
+				run++;
+			if (w != buf + i)
+				memmove(w, buf + i, run - i);
+			w += run - i;
+			i = run;
+			if (buf[i] != '"' && buf[i] != '\'')
+				break; /* a blank, or the end */
+			char q = buf[i++];
+			quoted = true;
+			while (i < len && buf[i] != q) {
+				if (buf[i] == '\\' && i + 1 < len && q == '"')
+					i++;
+				*w++ = buf[i++];
 			}
-			*w++ = line[i++];
+			if (i >= len) {
+				diag_error(ps->d, "unbalanced-quote", loc_span(ps->src, ps->line, (int)start + 1, (int)(len - start)),
+					   "this quote is never closed");
+				return false;
+			}
+			i++;
 		}
-		*w++ = '\0';
-		struct token t = {.text = text, .col = (int)start + 1, .len = (unsigned)(i - start) & INT_MAX, .quoted = quoted};
-		VEC_PUSH(ps->toks, n, ps->toks_cap, t);
+		*w = '\0';
+		ps->toks[n++] = (struct token){.text = buf + start, .col = (int)start + 1,
+					       .len = (unsigned)(i - start) & INT_MAX, .quoted = quoted};
+		if (i < len)
+			i++; /* the blank that ended the word */
 	}
-	arena_shrink(&ps->rs->arena, buf, (size_t)(w - buf));
 	r->tok = arena_copy(&ps->rs->arena, ps->toks, n * sizeof(*ps->toks));
 	r->ntok = n;
 	return true;
@@ -264,7 +306,7 @@ static bool is_option(const struct token *t)
 
 static bool is_bang(const struct token *t)
 {
-	return !t->quoted && strcmp(t->text, "!") == 0;
+	return !t->quoted && t->text[0] == '!' && !t->text[1];
 }
 
 /* ---- values ---- */
@@ -488,10 +530,11 @@ static bool valid_proto(const char *p)
 
 /* ---- rule specifications ---- */
 
-static struct match *add_match(struct rule *r, const char *module, int tok, bool known)
+static struct match *add_match(struct parser *ps, struct rule *r, const char *module, int tok, bool known)
 {
 	struct match m = {.module = module, .tok = tok, .known = known};
-	VEC_PUSH(r->m, r->nm, r->mcap, m);
+	VEC_PUSH(ps->ms, r->nm, ps->ms_cap, m);
+	r->m = ps->ms;
 	return &r->m[r->nm - 1];
 }
 
@@ -581,6 +624,8 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 	const struct ext_def *tdef = NULL;
 	r->spec_tok = (int)i;
 	r->proto_tok = r->target_tok = -1;
+	ps->nopts = 0;
+	const struct opt_def *imp = NULL; /* the match -p loads implicitly */
 	while (i < r->ntok) {
 		struct token *t = &r->tok[i];
 		if (is_bang(t)) {
@@ -612,6 +657,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			r->proto = arg;
 			r->proto_neg = neg;
 			r->proto_tok = (int)next;
+			imp = neg ? NULL : implicit_defs(arg);
 			if (!valid_proto(arg))
 				diag_error(ps->d, "bad-value", tok_loc(ps, &r->tok[next]), "unknown protocol '%s'", arg);
 			i = next + 1;
@@ -647,22 +693,21 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			i = next + 1;
 		} else if (id == BASE_MATCH) {
 			NEED_ARG();
-			cur_def = find_match(arg);
+			cur_def = find_cached(&ps->match_seen, arg, find_match);
 			if (!cur_def) {
 				diag_warn(ps->d, "unknown-match", tok_loc(ps, &r->tok[next]),
 					  "match '%s' is not known to dfwgen; its options are not checked", arg);
 				r->opaque = true;
 			}
 			if (cur_def && implicit_defs(arg) && !(r->proto && !r->proto_neg &&
-				(!strcmp(r->proto, arg) || (!strcmp(arg, "udp") && implicit_defs(r->proto) == udp_opts) ||
-				 (!strcmp(arg, "icmp6") && implicit_defs(r->proto) == icmp6_opts))))
+				(!strcmp(r->proto, arg) || (!strcmp(arg, "udp") && imp == udp_opts) ||
+				 (!strcmp(arg, "icmp6") && imp == icmp6_opts))))
 				diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[next]),
 					   "match '%s' needs -p %s before it", arg, !strcmp(arg, "icmp6") ? "ipv6-icmp" : arg);
-			if (!strcmp(arg, "multiport") && (!r->proto || r->proto_neg || implicit_defs(r->proto) == NULL ||
-							   implicit_defs(r->proto) == icmp_opts || implicit_defs(r->proto) == icmp6_opts))
+			if (!strcmp(arg, "multiport") && (!imp || imp == icmp_opts || imp == icmp6_opts))
 				diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[next]),
 					   "match 'multiport' needs -p tcp, udp, udplite or sctp before it");
-			cur = add_match(r, arg, (int)next, cur_def != NULL);
+			cur = add_match(ps, r, arg, (int)next, cur_def != NULL);
 			in_target = false;
 			i = next + 1;
 		} else if (id == BASE_JUMP || id == BASE_GOTO) {
@@ -672,7 +717,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			r->target = arg;
 			r->target_tok = (int)next;
 			r->is_goto = id == BASE_GOTO;
-			tdef = find_target(arg);
+			tdef = find_cached(&ps->target_seen, arg, find_target);
 			r->terminal = r->is_goto || (tdef && tdef->terminal);
 			r->known_target = tdef != NULL;
 			in_target = true;
@@ -699,12 +744,11 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 				known_owner = cur_def != NULL;
 				od = cur_def ? find_opt(cur_def->opts, o) : NULL;
 			}
-			const struct opt_def *imp = implicit_defs(r->proto_neg ? NULL : r->proto);
 			if (!od && !in_target && (!cur || cur_def) && imp && find_opt(imp, o)) {
 				const char *module = imp == tcp_opts ? "tcp" : imp == udp_opts ? "udp" :
 						     imp == icmp_opts ? "icmp" : "icmp6";
-				cur = add_match(r, module, r->proto_tok, true);
-				cur_def = find_match(module);
+				cur = add_match(ps, r, module, r->proto_tok, true);
+				cur_def = find_cached(&ps->match_seen, module, find_match);
 				owner = module;
 				known_owner = true;
 				od = find_opt(imp, o);
@@ -731,10 +775,13 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			struct rule_opt opt = {.name = od ? od->name : r->tok[i].text, .neg = neg, .tok = (int)i, .nargs = n, .arg = (int)next};
 			if (od && n == od->nargs && n > 0)
 				check_value(ps, od, &r->tok[next]);
-			if (in_target)
-				VEC_PUSH(r->topts, r->ntopts, r->tcap, opt);
-			else
-				VEC_PUSH(cur->opts, cur->nopts, cur->cap, opt);
+			if (in_target) {
+				VEC_PUSH(ps->topts, r->ntopts, ps->topts_cap, opt);
+			} else {
+				/* a match's options stand together: only the last match takes more */
+				VEC_PUSH(ps->opts, ps->nopts, ps->opts_cap, opt);
+				cur->nopts++;
+			}
 			i = next + (size_t)n;
 		} else {
 			diag_error(ps->d, "unknown-option", tok_loc(ps, t), "unknown option '%s'", o);
@@ -749,54 +796,58 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 		diag_error(ps->d, "bad-name", rule_tok_loc(r, r->target_tok), "'%s' is not a valid target or chain name", r->target);
 }
 
-static bool needs_quotes(const struct token *t)
+/* Copies the matches and options parsed into the scratch vectors to the arena. */
+static void rule_to_arena(struct parser *ps, struct rule *r)
 {
-	if (t->quoted || !t->text[0])
-		return true;
-	for (const char *c = t->text; *c; c++) {
-		if (*c == ' ' || *c == '\t' || *c == '"')
-			return true;
+	struct arena *a = &ps->rs->arena;
+	struct rule_opt *opts = arena_copy(a, ps->opts, ps->nopts * sizeof(*opts));
+	r->m = arena_copy(a, ps->ms, r->nm * sizeof(*r->m));
+	for (size_t i = 0; i < r->nm; opts += r->m[i++].nopts)
+		r->m[i].opts = r->m[i].nopts ? opts : NULL;
+	r->topts = arena_copy(a, ps->topts, r->ntopts * sizeof(*r->topts));
+}
+
+static char *canonical_spec(struct arena *a, const struct rule *r, const char *line)
+{
+	/* the usual line is canonical already: words without quotes, one blank apart */
+	size_t first = (size_t)r->spec_tok, words = 0;
+	bool plain = true;
+	for (size_t i = first; i < r->ntok && plain; i++) {
+		plain = !r->tok[i].quoted;
+		words += r->tok[i].len + 1;
 	}
-	return false;
-}
-
-/* Moves a vector grown while parsing into the arena, exactly sized. */
-#define TO_ARENA(a, ptr, n, cap)                                        \
-	do {                                                            \
-		void *grown = (ptr);                                    \
-		(ptr) = arena_copy((a), grown, (n) * sizeof(*(ptr)));   \
-		(cap) = (n);                                            \
-		free(grown);                                            \
-	} while (0)
-
-static void rule_to_arena(struct arena *a, struct rule *r)
-{
-	for (size_t i = 0; i < r->nm; i++)
-		TO_ARENA(a, r->m[i].opts, r->m[i].nopts, r->m[i].cap);
-	TO_ARENA(a, r->m, r->nm, r->mcap);
-	TO_ARENA(a, r->topts, r->ntopts, r->tcap);
-}
-
-static char *canonical_spec(struct arena *a, const struct rule *r)
-{
+	if (plain && first < r->ntok) {
+		const struct token *a0 = &r->tok[first], *z = &r->tok[r->ntok - 1];
+		size_t span = (size_t)(z->col + (int)z->len - a0->col);
+		if (span + 1 == words && !memchr(line + a0->col - 1, '\t', span)) {
+			char *out = arena_alloc(a, span + 1);
+			memcpy(out, line + a0->col - 1, span);
+			out[span] = '\0';
+			return out;
+		}
+	}
+	/* a word that stood unquoted has no blank or quote in it (they would
+	 * have split or quoted it) and is never empty: it is copied as it is */
 	size_t size = 1;
-	for (size_t i = (size_t)r->spec_tok; i < r->ntok; i++)
-		size += 2 * strlen(r->tok[i].text) + 3; /* every character escaped, quotes, a blank */
+	for (size_t i = first; i < r->ntok; i++)
+		size += (r->tok[i].quoted ? 2 * strlen(r->tok[i].text) + 2 : r->tok[i].len) + 1;
 	char *out = arena_alloc(a, size), *w = out;
-	for (size_t i = (size_t)r->spec_tok; i < r->ntok; i++) {
+	for (size_t i = first; i < r->ntok; i++) {
 		const struct token *t = &r->tok[i];
 		if (w > out)
 			*w++ = ' ';
-		bool quote = needs_quotes(t);
-		if (quote)
-			*w++ = '"';
+		if (!t->quoted) {
+			memcpy(w, t->text, t->len);
+			w += t->len;
+			continue;
+		}
+		*w++ = '"';
 		for (const char *c = t->text; *c; c++) {
-			if (quote && (*c == '"' || *c == '\\'))
+			if (*c == '"' || *c == '\\')
 				*w++ = '\\';
 			*w++ = *c;
 		}
-		if (quote)
-			*w++ = '"';
+		*w++ = '"';
 	}
 	*w = '\0';
 	arena_shrink(a, out, (size_t)(w - out) + 1);
@@ -839,7 +890,11 @@ static bool need_chain(struct parser *ps, struct rule *r, size_t i)
 	}
 	r->chain_tok = (int)i;
 	r->chain = r->tok[i].text;
-	if (!valid_chain_name(r->chain))
+	if (ps->valid_chain && !strcmp(ps->valid_chain, r->chain))
+		return true;
+	if (valid_chain_name(r->chain))
+		ps->valid_chain = r->chain;
+	else
 		diag_error(ps->d, "bad-name", rule_tok_loc(r, (int)i), "'%s' is not a valid chain name (1 to 28 "
 			   "characters, no blanks, not starting with '-' or '!', not a target name)", r->chain);
 	return true;
@@ -927,8 +982,8 @@ static void parse_command(struct parser *ps, struct rule *r)
 		break;
 	}
 	if (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE) {
-		r->spec = canonical_spec(&ps->rs->arena, r); /* "" when the line holds none */
-		rule_to_arena(&ps->rs->arena, r);
+		r->spec = canonical_spec(&ps->rs->arena, r, ps->text); /* "" when the line holds none */
+		rule_to_arena(ps, r);
 	}
 }
 
@@ -967,6 +1022,7 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 		size_t len;
 		const char *line = source_line(src, (int)ln, &len);
 		ps.line = (int)ln;
+		ps.text = line;
 		size_t i = 0;
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
@@ -1031,6 +1087,9 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 			t->rules[k].table = t;
 	}
 	free(ps.toks);
+	free(ps.ms);
+	free(ps.opts);
+	free(ps.topts);
 	return rs;
 }
 

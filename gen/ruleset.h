@@ -34,7 +34,7 @@ struct match {
 	int tok;          /* the module name's token, or the -p value's */
 	bool known;
 	struct rule_opt *opts;
-	size_t nopts, cap;
+	size_t nopts;
 };
 
 /* One line of a restore file: a chain declaration or a command. Fields are
@@ -55,9 +55,9 @@ struct rule {
 	const char *in_if, *out_if;
 	const char *target;
 	struct match *m;
-	size_t nm, mcap;
+	size_t nm;
 	struct rule_opt *topts;
-	size_t ntopts, tcap;
+	size_t ntopts;
 	struct addr src, dst; /* the first address when a list is given */
 
 	enum rule_cmd cmd;
