@@ -150,14 +150,13 @@ static bool parse_port_number(const char *s, size_t n, long *out)
 {
 	if (n == 0 || n > 5)
 		return false;
+	long v = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
+		if (s[i] < '0' || s[i] > '9')
 			return false;
+		v = v * 10 + (s[i] - '0');
 	}
-	char tmp[6];
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	*out = strtol(tmp, NULL, 10);
+	*out = v;
 	return true;
 }
 

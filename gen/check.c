@@ -190,8 +190,8 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 			const struct rule *r = &tb->rules[k];
 			struct loc at = rule_tok_loc(r, r->chain_tok >= 0 ? r->chain_tok : 0);
 			const char *chain = r->chain;
-			bool builtin = chain && chain_is_builtin(tb->name, chain);
 			if (o->noflush) {
+				bool builtin = chain && chain_is_builtin(tb->name, chain);
 				if (r->cmd == CMD_DECLARE && builtin)
 					diag_error(d, "policy-line", rule_tok_loc(r, 0), "':%s %s' sets the policy of built-in chain "
 						   "%s under --noflush; leave built-in chains out of the file", chain, r->policy, chain);

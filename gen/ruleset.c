@@ -224,7 +224,7 @@ struct parser {
 	size_t nopts, opts_cap, topts_cap;
 	/* the last lookups: a dump names the same few chains, matches and
 	 * targets on line after line */
-	const char *valid_chain;
+	const char *valid_chain, *valid_iface;
 	struct cached_ext match_seen, target_seen;
 };
 
@@ -299,9 +299,10 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 	return true;
 }
 
+/* "-5" is a negative number, not an option */
 static bool is_option(const struct token *t)
 {
-	return !t->quoted && t->text[0] == '-' && t->text[1] && !isdigit((unsigned char)t->text[1]);
+	return !t->quoted && t->text[0] == '-' && t->text[1] && (t->text[1] < '0' || t->text[1] > '9');
 }
 
 static bool is_bang(const struct token *t)
@@ -571,6 +572,12 @@ static const struct opt_def *implicit_defs(const char *proto)
 	return NULL;
 }
 
+/* -m tcp, -m udp, -m icmp: the matches that -p loads by itself, and that need it */
+static bool is_protocol_match(const struct ext_def *m)
+{
+	return m->opts == tcp_opts || m->opts == udp_opts || m->opts == icmp_opts;
+}
+
 /* iptables' own options; BASE_NONE: a match's or a target's. */
 enum base_opt {
 	BASE_NONE, BASE_PROTO, BASE_SRC, BASE_DST, BASE_IN, BASE_OUT,
@@ -590,17 +597,23 @@ static const struct base_def {
 	{'4', NULL, NULL, BASE_FLAG}, {'6', NULL, NULL, BASE_FLAG},
 };
 
-/* Every rule has a handful of options: a glance at one character first. */
+/* Every rule has a handful of options: each is found by one letter, "-X"'s
+ * or the first after "--" (then compared whole). Positions in base_opts + 1. */
 static const struct base_def *base_option(const char *o)
 {
+	static const signed char by_letter[128] = {['p'] = 1, ['s'] = 2, ['d'] = 3, ['i'] = 4, ['o'] = 5,
+		['m'] = 6, ['j'] = 7, ['g'] = 8, ['c'] = 9, ['f'] = 10, ['4'] = 11, ['6'] = 12};
+	enum { SET_COUNTERS = 8 }; /* --set-counters shares its letter with --source */
 	bool is_long = o[1] == '-';
-	for (size_t k = 0; k < sizeof(base_opts) / sizeof(base_opts[0]); k++) {
-		const struct base_def *b = &base_opts[k];
-		if (is_long ? b->long_name && b->long_name[2] == o[2] && !strcmp(b->long_name, o)
-			    : b->short_name == o[1] && !o[2])
-			return b;
-	}
-	return NULL;
+	unsigned char c = (unsigned char)(is_long ? o[2] : o[1]);
+	if (c >= 128 || !by_letter[c])
+		return NULL;
+	const struct base_def *b = &base_opts[by_letter[c] - 1];
+	if (!is_long)
+		return o[2] ? NULL : b;
+	if (c == 's' && !strcmp(o, base_opts[SET_COUNTERS].long_name))
+		return &base_opts[SET_COUNTERS];
+	return b->long_name && !strcmp(b->long_name, o) ? b : NULL;
 }
 
 /* -p, -s, -d, -i, -o may each stand once in a rule. */
@@ -680,9 +693,11 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 		} else if (id == BASE_IN || id == BASE_OUT) {
 			NEED_ARG();
 			bool in = id == BASE_IN;
-			if (!valid_iface_name(arg))
+			if (!(ps->valid_iface && !strcmp(ps->valid_iface, arg)) && !valid_iface_name(arg))
 				diag_error(ps->d, "bad-interface", tok_loc(ps, &r->tok[next]),
 					   "'%s' is not an interface name (at most 15 characters, '+' only at the end)", arg);
+			else
+				ps->valid_iface = arg;
 			if (in) {
 				r->in_if = arg;
 				r->in_neg = neg;
@@ -699,7 +714,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 					  "match '%s' is not known to dfwgen; its options are not checked", arg);
 				r->opaque = true;
 			}
-			if (cur_def && implicit_defs(arg) && !(r->proto && !r->proto_neg &&
+			if (cur_def && is_protocol_match(cur_def) && !(r->proto && !r->proto_neg &&
 				(!strcmp(r->proto, arg) || (!strcmp(arg, "udp") && imp == udp_opts) ||
 				 (!strcmp(arg, "icmp6") && imp == icmp6_opts))))
 				diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[next]),

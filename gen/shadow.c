@@ -422,9 +422,15 @@ struct coverers {
 static int earliest_by_prefix(const struct model *m, const struct index *ix, const uint64_t *lens,
 			      const struct addr *a, int which, const struct shape *b, int best)
 {
-	for (int p = 1; p <= a->prefix; p++) {
-		if (lens[p / 64] >> (p % 64) & 1)
-			best = earliest_in_bucket(m, ix, index_find(ix, prefix_key(a, p, which)), b, best);
+	/* only the lengths 1 .. a's own that the index holds */
+	for (int w = 0; w < 3 && w * 64 <= a->prefix; w++) {
+		uint64_t held = w ? lens[w] : lens[0] & ~1ULL;
+		int top = a->prefix - w * 64;
+		if (top < 63)
+			held &= (2ULL << top) - 1;
+		for (; held; held &= held - 1)
+			best = earliest_in_bucket(m, ix, index_find(ix, prefix_key(a, w * 64 + __builtin_ctzll(held), which)),
+						  b, best);
 	}
 	return best;
 }
