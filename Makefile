@@ -17,7 +17,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE $(shell pkg-config --cflags $(PKGS))
 CPPFLAGS += -DDFW_VERSION='"$(VERSION)"' -DDFW_TEMPLATE_DIR='"$(DATADIR)/templates"' \
 	    -DDFW_SYSCONF_DIR='"$(SYSCONFDIR)"'
-LDLIBS  += $(shell pkg-config --libs $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -pthread
 
 SRCS := $(wildcard gen/*.c)
 OBJS := $(SRCS:.c=.o)

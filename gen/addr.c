@@ -45,11 +45,17 @@ static bool quad_parse(const char *s, size_t n, uint8_t *bytes)
 	for (int part = 0; part < 4; part++) {
 		if (part && (i >= n || s[i++] != '.'))
 			return false;
-		unsigned v = 0;
-		size_t start = i;
-		while (i < n && s[i] >= '0' && s[i] <= '9' && i - start < 3)
-			v = v * 10 + (unsigned)(s[i++] - '0');
-		if (i == start || v > 255 || (s[start] == '0' && i - start > 1))
+		unsigned first, digit, v;
+		if (i >= n || (first = (unsigned char)s[i] - (unsigned)'0') > 9)
+			return false;
+		v = first;
+		/* at most two digits more, and none after a leading 0 */
+		for (int k = 1; ++i < n && k < 3 && (digit = (unsigned char)s[i] - (unsigned)'0') <= 9; k++) {
+			if (first == 0)
+				return false;
+			v = v * 10 + digit;
+		}
+		if (v > 255)
 			return false;
 		bytes[part] = (uint8_t)v;
 	}

@@ -96,9 +96,13 @@ const char *source_line(const struct source *src, int line, size_t *len)
 		*len = 0;
 		return "";
 	}
-	size_t start = src->line_start[line - 1];
-	const char *nl = memchr(src->text + start, '\n', src->len - start);
-	size_t end = nl ? (size_t)(nl - src->text) : src->len;
+	size_t start = src->line_start[line - 1], end;
+	if ((size_t)line < src->nlines) {
+		end = src->line_start[line] - 1; /* the newline the next line follows */
+	} else {
+		const char *nl = memchr(src->text + start, '\n', src->len - start);
+		end = nl ? (size_t)(nl - src->text) : src->len;
+	}
 	if (end > start && src->text[end - 1] == '\r')
 		end--;
 	*len = end - start;
@@ -227,6 +231,17 @@ void diags_print(FILE *out, const struct diags *d, enum diag_format fmt)
 		fputs("}", out);
 	}
 	fputs(d->n ? "\n]\n" : "]\n", out);
+}
+
+void diags_move(struct diags *to, struct diags *from, size_t at, size_t n)
+{
+	for (size_t i = at; i < at + n; i++) {
+		struct diag item = from->v[i];
+		VEC_PUSH(to->v, to->n, to->cap, item);
+		to->errors += item.sev == SEV_ERROR;
+		to->warnings += item.sev == SEV_WARNING;
+		from->v[i].msg = NULL; /* `to` owns it now */
+	}
 }
 
 void diags_free(struct diags *d)

@@ -58,6 +58,9 @@ void diag_add(struct diags *d, enum severity sev, const char *id, struct loc loc
 #define diag_warn(d, id, loc, ...) diag_add((d), SEV_WARNING, (id), (loc), __VA_ARGS__)
 #define diag_note(d, id, loc, ...) diag_add((d), SEV_NOTE, (id), (loc), __VA_ARGS__)
 
+/* Moves n diagnostics from `from`, starting at its index `at`, to the end of
+ * `to`, in order (a stage that collected them apart hands them over). */
+void diags_move(struct diags *to, struct diags *from, size_t at, size_t n);
 bool diags_failed(const struct diags *d);
 void diags_print(FILE *out, const struct diags *d, enum diag_format fmt);
 void diags_free(struct diags *d);

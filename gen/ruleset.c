@@ -4,8 +4,10 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the catalogue: matches and targets, the options each takes, and how
  * to check their values. Table-driven, like pfctl's rule field tables. ---- */
@@ -207,10 +209,12 @@ bool chain_is_builtin(const char *table, const char *chain)
 
 /* ---- tokens ---- */
 
+/* One per parsing thread: nothing in it is shared. */
 struct parser {
 	const struct source *src;
 	struct diags *d;
-	struct ruleset *rs;
+	struct arena *arena;  /* where the rules it parses keep their data */
+	enum family family;   /* the file's: its first address's */
 	bool family_fixed;
 	int line;
 	const char *text;   /* the line's text */
@@ -249,7 +253,7 @@ static const bool word_stop[256] = {['\0'] = true, [' '] = true, ['\t'] = true, 
  * unquoting only ever moves text left within its word. */
 static bool tokenize(struct parser *ps, const char *line, size_t len, struct rule *r)
 {
-	char *buf = arena_copy(&ps->rs->arena, line, len + 1);
+	char *buf = arena_copy(ps->arena, line, len + 1);
 	buf[len] = '\0'; /* the line held no NUL: the caller refused such lines */
 	if (ps->toks_cap < len / 2 + 1) { /* words are at least one blank apart */
 		ps->toks_cap = len / 2 + 1;
@@ -294,7 +298,7 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 		if (i < len)
 			i++; /* the blank that ended the word */
 	}
-	r->tok = arena_copy(&ps->rs->arena, ps->toks, n * sizeof(*ps->toks));
+	r->tok = arena_copy(ps->arena, ps->toks, n * sizeof(*ps->toks));
 	r->ntok = n;
 	return true;
 }
@@ -321,11 +325,11 @@ static bool parse_one_addr(struct parser *ps, const struct token *t, const char 
 		return false;
 	}
 	if (!ps->family_fixed) {
-		ps->rs->family = out->family;
+		ps->family = out->family;
 		ps->family_fixed = true;
-	} else if (out->family != ps->rs->family) {
+	} else if (out->family != ps->family) {
 		diag_error(ps->d, "wrong-family", tok_loc(ps, t), "'%s' is an IPv%d address in a file "
-			   "for IPv%d", text, out->family, ps->rs->family);
+			   "for IPv%d", text, out->family, ps->family);
 		return false;
 	}
 	return true;
@@ -483,7 +487,7 @@ static void check_value(struct parser *ps, const struct opt_def *od, const struc
 				   strlen(a->text));
 		return;
 	case V_REJECT: {
-		bool v6 = ps->rs->family == FAM_V6;
+		bool v6 = ps->family == FAM_V6;
 		if (!in_words(a->text, v6 ? reject6 : reject4))
 			diag_error(ps->d, "bad-value", l, "'%s' is not a reject type for IPv%d", a->text, v6 ? 6 : 4);
 		return;
@@ -814,7 +818,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 /* Copies the matches and options parsed into the scratch vectors to the arena. */
 static void rule_to_arena(struct parser *ps, struct rule *r)
 {
-	struct arena *a = &ps->rs->arena;
+	struct arena *a = ps->arena;
 	struct rule_opt *opts = arena_copy(a, ps->opts, ps->nopts * sizeof(*opts));
 	r->m = arena_copy(a, ps->ms, r->nm * sizeof(*r->m));
 	for (size_t i = 0; i < r->nm; opts += r->m[i++].nopts)
@@ -997,12 +1001,12 @@ static void parse_command(struct parser *ps, struct rule *r)
 		break;
 	}
 	if (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE) {
-		r->spec = canonical_spec(&ps->rs->arena, r, ps->text); /* "" when the line holds none */
+		r->spec = canonical_spec(ps->arena, r, ps->text); /* "" when the line holds none */
 		rule_to_arena(ps, r);
 	}
 }
 
-static void parse_declaration(struct parser *ps, struct table *tb, struct rule *r)
+static void parse_declaration(struct parser *ps, const struct table *tb, struct rule *r)
 {
 	r->cmd = CMD_DECLARE;
 	r->chain_tok = 0;
@@ -1026,85 +1030,230 @@ static void parse_declaration(struct parser *ps, struct table *tb, struct rule *
 		diag_error(ps->d, "bad-syntax", rule_tok_loc(r, 2), "expected [packets:bytes] counters");
 }
 
-struct ruleset *ruleset_parse(const struct source *src, enum family family, struct diags *d)
+/* ---- the whole file ----
+ * Three passes: the lines are sorted out (tables, COMMITs, rules); the rule
+ * lines are parsed, by two threads when there are many; then the file is
+ * walked in order again, to file the rules into their tables and hand over
+ * every diagnostic in the order one pass would have made it. */
+
+enum line_kind { LINE_NUL, LINE_TABLE, LINE_COMMIT, LINE_RULE };
+
+struct line_event {
+	enum line_kind kind;
+	int ln;
+	int col; /* where '*' or COMMIT stands */
+};
+
+/* What parsing a rule line left, besides the rule. */
+struct line_result {
+	unsigned ndiags; /* diagnostics it made, in its parser's list */
+	bool words;      /* it held words (an unbalanced quote: none) */
+	bool rule;       /* and more than the [packets:bytes] counters */
+};
+
+struct parse_job {
+	struct parser ps;
+	const struct source *src;
+	const int *rule_ln;        /* the line of each rule line */
+	const int *rule_table;     /* the table open there, or -1 */
+	const struct table *tables;
+	struct rule *rules;        /* one per rule line */
+	struct line_result *res;
+	size_t from, to;
+};
+
+static void parse_rule_line(struct parse_job *job, size_t j)
 {
-	struct ruleset *rs = xcalloc(1, sizeof(*rs));
-	struct parser ps = {.src = src, .d = d, .rs = rs, .family_fixed = family != FAM_NONE};
-	rs->src = src;
-	rs->family = family != FAM_NONE ? family : FAM_V4;
-	struct table *tb = NULL;
+	struct parser *ps = &job->ps;
+	size_t len, before = ps->d->n;
+	const char *line = source_line(job->src, job->rule_ln[j], &len);
+	struct rule *r = &job->rules[j];
+	*r = (struct rule){.loc = loc_line(job->src, job->rule_ln[j])};
+	ps->line = job->rule_ln[j];
+	ps->text = line;
+	struct line_result *res = &job->res[j];
+	res->words = tokenize(ps, line, len, r) && r->ntok;
+	if (res->words && is_counters(&r->tok[0])) {
+		/* iptables-save -c puts [packets:bytes] first */
+		r->tok++;
+		r->ntok--;
+	}
+	res->rule = res->words && r->ntok;
+	if (res->rule && r->tok[0].text[0] == ':' && !r->tok[0].quoted && job->rule_table[j] >= 0)
+		parse_declaration(ps, &job->tables[job->rule_table[j]], r);
+	else if (res->rule)
+		parse_command(ps, r);
+	res->ndiags = (unsigned)(ps->d->n - before);
+}
+
+static void *parse_range(void *arg)
+{
+	struct parse_job *job = arg;
+	for (size_t j = job->from; j < job->to; j++)
+		parse_rule_line(job, j);
+	return NULL;
+}
+
+static void parser_free(struct parser *ps)
+{
+	free(ps->toks);
+	free(ps->ms);
+	free(ps->opts);
+	free(ps->topts);
+}
+
+/* Two threads from this many rule lines on (a thread costs more than a
+ * few thousand lines take); DFWGEN_PARSE_THREADS=1 or 2 decides instead
+ * (the tests compare both on the same files). */
+enum { SPLIT_FROM = 4096 };
+
+static bool split_parse(size_t nrules)
+{
+	const char *force = getenv("DFWGEN_PARSE_THREADS");
+	if (force && (!strcmp(force, "1") || !strcmp(force, "2")))
+		return force[0] == '2' && nrules >= 2;
+	return nrules >= SPLIT_FROM && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
+/* Sorts the lines out: no diagnostics yet (they come in the last pass). */
+static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
+{
+	const struct source *src = rs->src;
+	struct line_event *ev = xmalloc((src->nlines + 1) * sizeof(*ev));
+	size_t n = 0;
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
 		size_t len;
 		const char *line = source_line(src, (int)ln, &len);
-		ps.line = (int)ln;
-		ps.text = line;
 		size_t i = 0;
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
 		if (i == len || line[i] == '#')
 			continue;
+		struct line_event e = {.kind = LINE_RULE, .ln = (int)ln, .col = (int)i + 1};
 		if (memchr(line, '\0', len)) {
-			diag_error(d, "bad-syntax", loc_line(src, (int)ln), "line contains a NUL byte (binary data?)");
-			continue;
-		}
-		if (line[i] == '*') {
-			if (tb && !tb->committed)
-				diag_error(d, "missing-commit", tb->loc, "table %s is not closed by COMMIT before the next table", tb->name);
-			struct table t = {.name = xstrndup(line + i + 1, len - i - 1), .loc = loc_span(src, (int)ln, (int)i + 1, (int)(len - i))};
-			/* room for every line left: pages never written cost nothing, and
-			 * the array does not move (copying 100,000 rules) while it grows */
-			t.cap = src->nlines - ln + 1;
-			t.rules = xmalloc(t.cap * sizeof(*t.rules));
+			e.kind = LINE_NUL;
+		} else if (line[i] == '*') {
+			e.kind = LINE_TABLE;
+			struct table t = {.name = xstrndup(line + i + 1, len - i - 1),
+					  .loc = loc_span(src, (int)ln, (int)i + 1, (int)(len - i))};
 			char *tn = trim(t.name);
 			memmove(t.name, tn, strlen(tn) + 1);
-			if (table_index(t.name) < 0)
-				diag_error(d, "bad-table", t.loc, "unknown table '%s' (filter, nat, mangle, raw, security)", t.name);
 			VEC_PUSH(rs->tables, rs->n, rs->cap, t);
-			tb = &rs->tables[rs->n - 1];
-			continue;
+		} else if (len - i >= 6 && !strncmp(line + i, "COMMIT", 6) &&
+			   (len - i == 6 || isspace((unsigned char)line[i + 6]))) {
+			e.kind = LINE_COMMIT;
 		}
-		if (len - i >= 6 && !strncmp(line + i, "COMMIT", 6) && (len - i == 6 || isspace((unsigned char)line[i + 6]))) {
+		ev[n++] = e;
+	}
+	*nev = n;
+	return ev;
+}
+
+struct ruleset *ruleset_parse(const struct source *src, enum family family, struct diags *d)
+{
+	struct ruleset *rs = xcalloc(1, sizeof(*rs));
+	rs->src = src;
+	size_t nev, nrules = 0;
+	struct line_event *ev = sort_lines(rs, &nev);
+	int *rule_ln = xmalloc((nev + 1) * sizeof(*rule_ln)), *rule_table = xmalloc((nev + 1) * sizeof(*rule_table));
+	for (size_t e = 0, t = 0; e < nev; e++) {
+		if (ev[e].kind == LINE_TABLE)
+			t++;
+		if (ev[e].kind == LINE_RULE) {
+			rule_ln[nrules] = ev[e].ln;
+			rule_table[nrules++] = (int)t - 1;
+		}
+	}
+	/* every rule line's rule, in file order; the tables take slices of it */
+	rs->rules = xmalloc((nrules ? nrules : 1) * sizeof(*rs->rules));
+	struct line_result *res = xmalloc((nrules ? nrules : 1) * sizeof(*res));
+	struct diags own[2] = {{.warnings_are_errors = d->warnings_are_errors}, {.warnings_are_errors = d->warnings_are_errors}};
+	struct parse_job job[2];
+	job[0] = (struct parse_job){
+		.ps = {.src = src, .d = &own[0], .arena = &rs->arenas[0], .family = family != FAM_NONE ? family : FAM_V4,
+		       .family_fixed = family != FAM_NONE},
+		.src = src, .rule_ln = rule_ln, .rule_table = rule_table, .tables = rs->tables, .rules = rs->rules,
+		.res = res, .from = 0, .to = nrules};
+	bool split = split_parse(nrules);
+	pthread_t second;
+	if (split) {
+		/* the second half needs the family its first line would find: what
+		 * the lines before fix it to, and they nearly always do it early */
+		job[0].to = nrules / 2;
+		size_t j = 0;
+		for (; j < job[0].to && !job[0].ps.family_fixed; j++)
+			parse_rule_line(&job[0], j);
+		job[1] = job[0];
+		job[1].ps = (struct parser){.src = src, .d = &own[1], .arena = &rs->arenas[1], .family = job[0].ps.family,
+					    .family_fixed = job[0].ps.family_fixed};
+		job[1].from = job[0].to;
+		job[1].to = nrules;
+		job[0].from = j;
+		split = pthread_create(&second, NULL, parse_range, &job[1]) == 0;
+		if (!split) /* no thread to be had: this one does it all */
+			job[0].to = nrules;
+	}
+	parse_range(&job[0]);
+	if (split)
+		pthread_join(second, NULL);
+	rs->family = (split ? job[1] : job[0]).ps.family;
+
+	/* in file order again: tables, their rules and every diagnostic */
+	struct table *tb = NULL;
+	size_t nt = 0, j = 0, kept = 0, at[2] = {0, 0};
+	for (size_t e = 0; e < nev; e++) {
+		int ln = ev[e].ln;
+		switch (ev[e].kind) {
+		case LINE_NUL:
+			diag_error(d, "bad-syntax", loc_line(src, ln), "line contains a NUL byte (binary data?)");
+			break;
+		case LINE_TABLE:
+			if (tb && !tb->committed)
+				diag_error(d, "missing-commit", tb->loc, "table %s is not closed by COMMIT before the next table", tb->name);
+			tb = &rs->tables[nt++];
+			tb->rules = rs->rules + kept;
+			if (table_index(tb->name) < 0)
+				diag_error(d, "bad-table", tb->loc, "unknown table '%s' (filter, nat, mangle, raw, security)", tb->name);
+			break;
+		case LINE_COMMIT:
 			if (!tb || tb->committed)
-				diag_error(d, "bad-syntax", loc_span(src, (int)ln, (int)i + 1, 6), "COMMIT without an open *table");
+				diag_error(d, "bad-syntax", loc_span(src, ln, ev[e].col, 6), "COMMIT without an open *table");
 			else
 				tb->committed = true;
-			continue;
+			break;
+		case LINE_RULE: {
+			bool open = tb && !tb->committed;
+			int w = split && j >= job[1].from;
+			if (res[j].words && !open)
+				diag_error(d, "outside-table", loc_line(src, ln), "this line stands outside a table: "
+					   "open one with *filter (or *nat, ...) and close it with COMMIT");
+			diags_move(d, &own[w], at[w], res[j].ndiags);
+			at[w] += res[j].ndiags;
+			if (res[j].rule && open) {
+				rs->rules[kept++] = rs->rules[j];
+				tb->n++;
+			}
+			j++;
+			break;
 		}
-		struct rule r = {.loc = loc_line(src, (int)ln)};
-		if (!tokenize(&ps, line, len, &r) || r.ntok == 0)
-			continue;
-		if (!tb || tb->committed) {
-			diag_error(d, "outside-table", loc_line(src, (int)ln), "this line stands outside a table: "
-				   "open one with *filter (or *nat, ...) and close it with COMMIT");
 		}
-		if (is_counters(&r.tok[0])) {
-			/* iptables-save -c puts [packets:bytes] first */
-			memmove(r.tok, r.tok + 1, --r.ntok * sizeof(*r.tok));
-			if (!r.ntok)
-				continue;
-		}
-		if (r.tok[0].text[0] == ':' && !r.tok[0].quoted && tb)
-			parse_declaration(&ps, tb, &r);
-		else
-			parse_command(&ps, &r);
-		if (!tb || tb->committed)
-			continue;
-		VEC_PUSH(tb->rules, tb->n, tb->cap, r);
 	}
 	if (tb && !tb->committed)
 		diag_error(d, "missing-commit", tb->loc, "table %s is never closed by COMMIT: iptables-restore "
 			   "would apply none of it", tb->name);
 	for (size_t i = 0; i < rs->n; i++) {
-		struct table *t = &rs->tables[i];
-		t->rules = xrealloc(t->rules, t->n * sizeof(*t->rules));
-		t->cap = t->n;
-		for (size_t k = 0; k < t->n; k++)
-			t->rules[k].table = t;
+		for (size_t k = 0; k < rs->tables[i].n; k++)
+			rs->tables[i].rules[k].table = &rs->tables[i];
 	}
-	free(ps.toks);
-	free(ps.ms);
-	free(ps.opts);
-	free(ps.topts);
+	for (int w = 0; w < 2; w++)
+		diags_free(&own[w]);
+	parser_free(&job[0].ps);
+	if (split)
+		parser_free(&job[1].ps);
+	free(ev);
+	free(rule_ln);
+	free(rule_table);
+	free(res);
 	return rs;
 }
 
@@ -1112,12 +1261,12 @@ void ruleset_free(struct ruleset *rs)
 {
 	if (!rs)
 		return;
-	for (size_t t = 0; t < rs->n; t++) {
-		free(rs->tables[t].rules);
+	for (size_t t = 0; t < rs->n; t++)
 		free(rs->tables[t].name);
-	}
 	free(rs->tables);
-	arena_free(&rs->arena);
+	free(rs->rules);
+	for (int i = 0; i < 2; i++)
+		arena_free(&rs->arenas[i]);
 	free(rs);
 }
 

@@ -80,12 +80,13 @@ struct table {
 	char *name;
 	struct loc loc;
 	bool committed;
-	struct rule *rules;
-	size_t n, cap;
+	struct rule *rules; /* a slice of the ruleset's rules */
+	size_t n;
 };
 
 struct ruleset {
-	struct arena arena;   /* every rule's texts, tokens, matches and options */
+	struct arena arenas[2]; /* every rule's texts, tokens, matches and options: one per parsing thread */
+	struct rule *rules;     /* every table's rules, in file order */
 	const struct source *src;
 	enum family family;   /* from -6 / the addresses seen; FAM_V4 when unknown */
 	struct table *tables;

@@ -388,3 +388,69 @@ G=$'*filter\n:FILTERS - [0:0]\n-I INPUT 1 -j FILTERS'
 	}' >"$BATS_TEST_TMPDIR/big.dump"
 	run -0 timeout 60 "$DFWGEN" check --full "$BATS_TEST_TMPDIR/big.dump"
 }
+
+# ---- big files: the rule lines are parsed by two threads ----
+
+# has ID LINE FILE.json: the JSON output holds ID at LINE
+has() { jq -e --arg id "$1" --argjson line "$2" 'any(.[]; .id == $id and .line == $line)' "$3" >/dev/null; }
+
+@test "a big file parsed by two threads reports what one thread reports, in the same order" {
+	# 6,000 rules and problems in both halves: a bad address, a rule after
+	# COMMIT, an unbalanced quote, an IPv6 address in an IPv4 file, a duplicate
+	awk 'BEGIN {
+		print "*filter"; print ":C - [0:0]"
+		for (i = 0; i < 6000; i++) {
+			n = NR + i + 3
+			if (i == 100 || i == 5000) print "-A C -s 10.0.0.300 -j ACCEPT"
+			else if (i == 4000) print "-A C -m comment --comment \"open -j ACCEPT"
+			else if (i == 4500) print "-A C -s 2001:db8::1 -j ACCEPT"
+			else if (i == 5500) print "-A C -s 10.0." int(i / 250) "." (i % 250) " -j DROP"
+			else print "-A C -s 10.0." int(i / 250) "." (i % 250) " -j ACCEPT"
+		}
+		print "COMMIT"; print "-A C -j DROP"
+	}' >"$BATS_TEST_TMPDIR/big.rules"
+	DFWGEN_PARSE_THREADS=1 run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/big.rules"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/one.json"
+	one_status=$status
+	DFWGEN_PARSE_THREADS=2 run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/big.rules"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/two.json"
+	assert_equal "$status" "$one_status"
+	assert_equal "$status" 1
+	# the findings, located where they stand (lines: rule i is on line i + 3)
+	has bad-address 103 "$BATS_TEST_TMPDIR/two.json"
+	has bad-address 5003 "$BATS_TEST_TMPDIR/two.json"
+	has unbalanced-quote 4003 "$BATS_TEST_TMPDIR/two.json"
+	has wrong-family 4503 "$BATS_TEST_TMPDIR/two.json"
+	has shadowed-rule 5503 "$BATS_TEST_TMPDIR/two.json"
+	has outside-table 6004 "$BATS_TEST_TMPDIR/two.json"
+	run cmp "$BATS_TEST_TMPDIR/one.json" "$BATS_TEST_TMPDIR/two.json"
+	assert_success
+	# left to itself, dfwgen splits a file this size (on a machine with two cores)
+	run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/big.rules"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/auto.json"
+	run cmp "$BATS_TEST_TMPDIR/one.json" "$BATS_TEST_TMPDIR/auto.json"
+	assert_success
+}
+
+@test "two parsing threads: the family the first half fixes holds in the second, and a file fixed only there is that family" {
+	# IPv6 from line 2 on: the IPv4 address in the second half is the wrong family
+	{ echo '*filter'; echo '-A INPUT -s 2001:db8::1 -j ACCEPT'; for i in $(seq 1 20); do echo '-A INPUT -j ACCEPT'; done
+	  echo '-A INPUT -s 192.0.2.1 -j ACCEPT'; echo 'COMMIT'; } >"$BATS_TEST_TMPDIR/v6.rules"
+	DFWGEN_PARSE_THREADS=2 run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/v6.rules"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/v6.json"
+	has wrong-family 23 "$BATS_TEST_TMPDIR/v6.json"
+	# no address before the second half: its IPv6 address makes the file IPv6,
+	# so an ICMPv6 reject type is right and an IPv4 address after it is not
+	{ echo '*filter'; for i in $(seq 1 20); do echo '-A INPUT -j ACCEPT'; done
+	  echo '-A INPUT -s 2001:db8::1 -j ACCEPT'; echo '-A INPUT -j REJECT --reject-with icmp6-adm-prohibited'
+	  echo '-A INPUT -s 192.0.2.1 -j ACCEPT'; echo 'COMMIT'; } >"$BATS_TEST_TMPDIR/late.rules"
+	for t in 1 2; do
+		DFWGEN_PARSE_THREADS=$t run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/late.rules"
+		printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/late.$t.json"
+	done
+	has wrong-family 24 "$BATS_TEST_TMPDIR/late.2.json"
+	run jq -e 'any(.[]; .id == "bad-value")' "$BATS_TEST_TMPDIR/late.2.json"
+	assert_failure
+	run cmp "$BATS_TEST_TMPDIR/late.1.json" "$BATS_TEST_TMPDIR/late.2.json"
+	assert_success
+}
