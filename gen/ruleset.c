@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ---- the catalogue: matches and targets, the options each takes, and how
  * to check their values. Table-driven, like pfctl's rule field tables. ---- */
@@ -1102,18 +1101,8 @@ static void parser_free(struct parser *ps)
 	free(ps->topts);
 }
 
-/* Two threads from this many rule lines on (a thread costs more than a
- * few thousand lines take); DFWGEN_PARSE_THREADS=1 or 2 decides instead
- * (the tests compare both on the same files). */
+/* Two threads from this many rule lines on: below, a thread costs more than it saves. */
 enum { SPLIT_FROM = 4096 };
-
-static bool split_parse(size_t nrules)
-{
-	const char *force = getenv("DFWGEN_PARSE_THREADS");
-	if (force && (!strcmp(force, "1") || !strcmp(force, "2")))
-		return force[0] == '2' && nrules >= 2;
-	return nrules >= SPLIT_FROM && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-}
 
 /* Sorts the lines out: no diagnostics yet (they come in the last pass). */
 static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
@@ -1174,7 +1163,7 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 		       .family_fixed = family != FAM_NONE},
 		.src = src, .rule_ln = rule_ln, .rule_table = rule_table, .tables = rs->tables, .rules = rs->rules,
 		.res = res, .from = 0, .to = nrules};
-	bool split = split_parse(nrules);
+	bool split = split_work(nrules, SPLIT_FROM);
 	pthread_t second;
 	if (split) {
 		/* the second half needs the family its first line would find: what

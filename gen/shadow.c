@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <endian.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,10 +531,78 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 	index_free(&by_spec);
 }
 
+/* Chains are independent: with many rules, two threads take them, each
+ * chain's findings kept apart and handed over in chain order afterwards. */
+struct chain_job {
+	const struct chain_state *c;
+	struct diags d;
+	bool second; /* the second thread's */
+};
+
+struct share {
+	const struct ruleset *rs;
+	struct chain_job *jobs;
+	size_t n;
+	bool second;
+};
+
+static void *check_share(void *arg)
+{
+	const struct share *s = arg;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->jobs[i].second == s->second)
+			check_chain(s->jobs[i].c, s->rs, &s->jobs[i].d);
+	}
+	return NULL;
+}
+
+static int larger_first(const void *a, const void *b)
+{
+	const struct chain_job *x = *(struct chain_job *const *)a, *y = *(struct chain_job *const *)b;
+	return (x->c->n < y->c->n) - (x->c->n > y->c->n);
+}
+
+enum { SPLIT_FROM = 4096 }; /* rules: below, a thread costs more than it saves */
+
 void shadow_check(const struct ruleset *rs, struct fw_state *st, struct diags *d)
 {
+	size_t n = 0, rules = 0;
+	for (size_t t = 0; t < st->n; t++)
+		n += st->tables[t].n;
+	struct chain_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
+	n = 0;
 	for (size_t t = 0; t < st->n; t++) {
-		for (size_t i = 0; i < st->tables[t].n; i++)
-			check_chain(&st->tables[t].chains[i], rs, d);
+		for (size_t i = 0; i < st->tables[t].n; i++) {
+			jobs[n] = (struct chain_job){.c = &st->tables[t].chains[i], .d.warnings_are_errors = d->warnings_are_errors};
+			rules += jobs[n++].c->n;
+		}
 	}
+	pthread_t second;
+	struct share first_share = {rs, jobs, n, false}, second_share = {rs, jobs, n, true};
+	bool split = split_work(rules, SPLIT_FROM);
+	if (split) {
+		/* the largest chains first, each to the thread with fewer rules so far */
+		struct chain_job **order = xmalloc(n * sizeof(*order));
+		for (size_t i = 0; i < n; i++)
+			order[i] = &jobs[i];
+		qsort(order, n, sizeof(*order), larger_first);
+		size_t load[2] = {0, 0};
+		for (size_t i = 0; i < n; i++) {
+			order[i]->second = load[1] < load[0];
+			load[order[i]->second] += order[i]->c->n;
+		}
+		free(order);
+		split = pthread_create(&second, NULL, check_share, &second_share) == 0;
+		if (!split) /* no thread to be had: this one does it all */
+			for (size_t i = 0; i < n; i++)
+				jobs[i].second = false;
+	}
+	check_share(&first_share);
+	if (split)
+		pthread_join(second, NULL);
+	for (size_t i = 0; i < n; i++) {
+		diags_move(d, &jobs[i].d, 0, jobs[i].d.n);
+		diags_free(&jobs[i].d);
+	}
+	free(jobs);
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void *oom(void)
 {
@@ -111,6 +112,14 @@ uint64_t hash_bytes(const void *p, size_t n)
 	w = 0;
 	memcpy(&w, s, n);
 	return hash_mix(h ^ w);
+}
+
+bool split_work(size_t n, size_t from)
+{
+	const char *force = getenv("DFWGEN_THREADS");
+	if (force && (!strcmp(force, "1") || !strcmp(force, "2")))
+		return force[0] == '2' && n >= 2;
+	return n >= from && sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }
 
 static size_t name_hash(const char *s)

@@ -71,6 +71,11 @@ void name_index_add(struct name_index *ix, size_t n, name_at_fn name_at, const v
 void name_index_rebuild(struct name_index *ix, size_t n, name_at_fn name_at, const void *array);
 void name_index_free(struct name_index *ix);
 
+/* Whether n items of work go to two threads: from `from` items on, on a
+ * machine with two cores or more; DFWGEN_THREADS=1 or 2 decides instead
+ * (the tests compare both on the same input). */
+bool split_work(size_t n, size_t from);
+
 /* Split a comma-separated list; items are trimmed, empty items kept as "". */
 size_t split_list(const char *s, char ***out);
 void free_list(char **v, size_t n);

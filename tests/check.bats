@@ -409,10 +409,10 @@ has() { jq -e --arg id "$1" --argjson line "$2" 'any(.[]; .id == $id and .line =
 		}
 		print "COMMIT"; print "-A C -j DROP"
 	}' >"$BATS_TEST_TMPDIR/big.rules"
-	DFWGEN_PARSE_THREADS=1 run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/big.rules"
+	DFWGEN_THREADS=1 run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/big.rules"
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/one.json"
 	one_status=$status
-	DFWGEN_PARSE_THREADS=2 run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/big.rules"
+	DFWGEN_THREADS=2 run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/big.rules"
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/two.json"
 	assert_equal "$status" "$one_status"
 	assert_equal "$status" 1
@@ -436,7 +436,7 @@ has() { jq -e --arg id "$1" --argjson line "$2" 'any(.[]; .id == $id and .line =
 	# IPv6 from line 2 on: the IPv4 address in the second half is the wrong family
 	{ echo '*filter'; echo '-A INPUT -s 2001:db8::1 -j ACCEPT'; for i in $(seq 1 20); do echo '-A INPUT -j ACCEPT'; done
 	  echo '-A INPUT -s 192.0.2.1 -j ACCEPT'; echo 'COMMIT'; } >"$BATS_TEST_TMPDIR/v6.rules"
-	DFWGEN_PARSE_THREADS=2 run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/v6.rules"
+	DFWGEN_THREADS=2 run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/v6.rules"
 	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/v6.json"
 	has wrong-family 23 "$BATS_TEST_TMPDIR/v6.json"
 	# no address before the second half: its IPv6 address makes the file IPv6,
@@ -445,12 +445,37 @@ has() { jq -e --arg id "$1" --argjson line "$2" 'any(.[]; .id == $id and .line =
 	  echo '-A INPUT -s 2001:db8::1 -j ACCEPT'; echo '-A INPUT -j REJECT --reject-with icmp6-adm-prohibited'
 	  echo '-A INPUT -s 192.0.2.1 -j ACCEPT'; echo 'COMMIT'; } >"$BATS_TEST_TMPDIR/late.rules"
 	for t in 1 2; do
-		DFWGEN_PARSE_THREADS=$t run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/late.rules"
+		DFWGEN_THREADS=$t run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/late.rules"
 		printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/late.$t.json"
 	done
 	has wrong-family 24 "$BATS_TEST_TMPDIR/late.2.json"
 	run jq -e 'any(.[]; .id == "bad-value")' "$BATS_TEST_TMPDIR/late.2.json"
 	assert_failure
 	run cmp "$BATS_TEST_TMPDIR/late.1.json" "$BATS_TEST_TMPDIR/late.2.json"
+	assert_success
+}
+
+@test "shadowing over two threads: every chain's findings, in chain order, as one thread reports them" {
+	# five chains of different sizes, each with a duplicate and a shadowed rule
+	awk 'BEGIN {
+		print "*filter"
+		for (c = 1; c <= 5; c++) print ":C" c " - [0:0]"
+		for (c = 1; c <= 5; c++) {
+			for (i = 0; i < 400 * c; i++) print "-A C" c " -s 10." c "." int(i / 200) "." (i % 200) " -j ACCEPT"
+			print "-A C" c " -s 10." c ".0.0 -j ACCEPT"
+			print "-A C" c " -s 10." c ".0.1 -j DROP"
+		}
+		print "COMMIT"
+	}' >"$BATS_TEST_TMPDIR/chains.rules"
+	for t in 1 2; do
+		DFWGEN_THREADS=$t run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/chains.rules"
+		printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/chains.$t.json"
+	done
+	run jq -r '[.[] | select(.id == "duplicate-rule" or .id == "shadowed-rule") | .id] | length' "$BATS_TEST_TMPDIR/chains.2.json"
+	assert_output 10
+	# C5's findings come after C1's, as the chains stand in the file
+	run jq -r '[.[] | select(.id == "duplicate-rule") | .line] | . == sort' "$BATS_TEST_TMPDIR/chains.2.json"
+	assert_output true
+	run cmp "$BATS_TEST_TMPDIR/chains.1.json" "$BATS_TEST_TMPDIR/chains.2.json"
 	assert_success
 }
