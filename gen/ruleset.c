@@ -208,7 +208,7 @@ bool chain_is_builtin(const char *table, const char *chain)
 
 /* ---- tokens ---- */
 
-/* One per parsing thread: nothing in it is shared. */
+/* One per parsing thread: all it writes is its own. */
 struct parser {
 	const struct source *src;
 	struct diags *d;
@@ -1052,7 +1052,6 @@ struct line_result {
 
 struct parse_job {
 	struct parser ps;
-	const struct source *src;
 	const int *rule_ln;        /* the line of each rule line */
 	const int *rule_table;     /* the table open there, or -1 */
 	const struct table *tables;
@@ -1065,9 +1064,9 @@ static void parse_rule_line(struct parse_job *job, size_t j)
 {
 	struct parser *ps = &job->ps;
 	size_t len, before = ps->d->n;
-	const char *line = source_line(job->src, job->rule_ln[j], &len);
+	const char *line = source_line(ps->src, job->rule_ln[j], &len);
 	struct rule *r = &job->rules[j];
-	*r = (struct rule){.loc = loc_line(job->src, job->rule_ln[j])};
+	*r = (struct rule){.loc = loc_line(ps->src, job->rule_ln[j])};
 	ps->line = job->rule_ln[j];
 	ps->text = line;
 	struct line_result *res = &job->res[j];
@@ -1161,7 +1160,7 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 	job[0] = (struct parse_job){
 		.ps = {.src = src, .d = &own[0], .arena = &rs->arenas[0], .family = family != FAM_NONE ? family : FAM_V4,
 		       .family_fixed = family != FAM_NONE},
-		.src = src, .rule_ln = rule_ln, .rule_table = rule_table, .tables = rs->tables, .rules = rs->rules,
+		.rule_ln = rule_ln, .rule_table = rule_table, .tables = rs->tables, .rules = rs->rules,
 		.res = res, .from = 0, .to = nrules};
 	bool split = split_work(nrules, SPLIT_FROM);
 	pthread_t second;
