@@ -820,8 +820,13 @@ static void rule_to_arena(struct parser *ps, struct rule *r)
 	struct arena *a = ps->arena;
 	struct rule_opt *opts = arena_copy(a, ps->opts, ps->nopts * sizeof(*opts));
 	r->m = arena_copy(a, ps->ms, r->nm * sizeof(*r->m));
-	for (size_t i = 0; i < r->nm; opts += r->m[i++].nopts)
-		r->m[i].opts = r->m[i].nopts ? opts : NULL;
+	for (size_t i = 0; i < r->nm; i++) {
+		r->m[i].opts = NULL;
+		if (r->m[i].nopts) { /* opts is NULL when no match has any: no arithmetic on it */
+			r->m[i].opts = opts;
+			opts += r->m[i].nopts;
+		}
+	}
 	r->topts = arena_copy(a, ps->topts, r->ntopts * sizeof(*r->topts));
 }
 
