@@ -4,7 +4,6 @@
 
 #include <ctype.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1105,9 +1104,6 @@ static void parser_free(struct parser *ps)
 	free(ps->topts);
 }
 
-/* Two threads from this many rule lines on: below, a thread costs more than it saves. */
-enum { SPLIT_FROM = 4096 };
-
 /* Sorts the lines out: no diagnostics yet (they come in the last pass). */
 static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
 {
@@ -1167,8 +1163,7 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 		       .family_fixed = family != FAM_NONE},
 		.rule_ln = rule_ln, .rule_table = rule_table, .tables = rs->tables, .rules = rs->rules,
 		.res = res, .from = 0, .to = nrules};
-	bool split = split_work(nrules, SPLIT_FROM);
-	pthread_t second;
+	bool split = split_work(nrules);
 	if (split) {
 		/* the second half needs the family its first line would find: what
 		 * the lines before fix it to, and they nearly always do it early */
@@ -1182,13 +1177,10 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 		job[1].from = job[0].to;
 		job[1].to = nrules;
 		job[0].from = j;
-		split = pthread_create(&second, NULL, parse_range, &job[1]) == 0;
-		if (!split) /* no thread to be had: this one does it all */
-			job[0].to = nrules;
+		run_pair(parse_range, &job[0], &job[1]);
+	} else {
+		parse_range(&job[0]);
 	}
-	parse_range(&job[0]);
-	if (split)
-		pthread_join(second, NULL);
 	rs->family = (split ? job[1] : job[0]).ps.family;
 
 	/* in file order again: tables, their rules and every diagnostic */

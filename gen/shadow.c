@@ -3,7 +3,6 @@
 #include "util.h"
 
 #include <endian.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -562,8 +561,6 @@ static int larger_first(const void *a, const void *b)
 	return (x->c->n < y->c->n) - (x->c->n > y->c->n);
 }
 
-enum { SPLIT_FROM = 4096 }; /* rules: below, a thread costs more than it saves */
-
 void shadow_check(const struct ruleset *rs, struct fw_state *st, struct diags *d)
 {
 	size_t n = 0, rules = 0;
@@ -577,10 +574,8 @@ void shadow_check(const struct ruleset *rs, struct fw_state *st, struct diags *d
 			rules += jobs[n++].c->n;
 		}
 	}
-	pthread_t second;
 	struct share first_share = {rs, jobs, n, false}, second_share = {rs, jobs, n, true};
-	bool split = split_work(rules, SPLIT_FROM);
-	if (split) {
+	if (split_work(rules)) {
 		/* the largest chains first, each to the thread with fewer rules so far */
 		struct chain_job **order = xmalloc(n * sizeof(*order));
 		for (size_t i = 0; i < n; i++)
@@ -592,14 +587,10 @@ void shadow_check(const struct ruleset *rs, struct fw_state *st, struct diags *d
 			load[order[i]->second] += order[i]->c->n;
 		}
 		free(order);
-		split = pthread_create(&second, NULL, check_share, &second_share) == 0;
-		if (!split) /* no thread to be had: this one does it all */
-			for (size_t i = 0; i < n; i++)
-				jobs[i].second = false;
+		run_pair(check_share, &first_share, &second_share);
+	} else {
+		check_share(&first_share);
 	}
-	check_share(&first_share);
-	if (split)
-		pthread_join(second, NULL);
 	for (size_t i = 0; i < n; i++) {
 		diags_move(d, &jobs[i].d, 0, jobs[i].d.n);
 		diags_free(&jobs[i].d);

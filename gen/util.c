@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,12 +115,23 @@ uint64_t hash_bytes(const void *p, size_t n)
 	return hash_mix(h ^ w);
 }
 
-bool split_work(size_t n, size_t from)
+bool split_work(size_t n)
 {
 	const char *force = getenv("DFWGEN_THREADS");
 	if (force && (!strcmp(force, "1") || !strcmp(force, "2")))
 		return force[0] == '2' && n >= 2;
-	return n >= from && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	return n >= 4096 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
+}
+
+void run_pair(void *(*fn)(void *), void *here, void *there)
+{
+	pthread_t second;
+	bool threaded = pthread_create(&second, NULL, fn, there) == 0;
+	fn(here);
+	if (threaded)
+		pthread_join(second, NULL);
+	else
+		fn(there);
 }
 
 static size_t name_hash(const char *s)

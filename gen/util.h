@@ -71,10 +71,13 @@ void name_index_add(struct name_index *ix, size_t n, name_at_fn name_at, const v
 void name_index_rebuild(struct name_index *ix, size_t n, name_at_fn name_at, const void *array);
 void name_index_free(struct name_index *ix);
 
-/* Whether n items of work go to two threads: from `from` items on, on a
- * machine with two cores or more; DFWGEN_THREADS=1 or 2 decides instead
- * (the tests compare both on the same input). */
-bool split_work(size_t n, size_t from);
+/* Whether n rules' work goes to two threads: from 4,096 on (below, a thread
+ * costs more than it saves), on a machine with two cores or more;
+ * DFWGEN_THREADS=1 or 2 decides instead (the tests compare both). */
+bool split_work(size_t n);
+/* Runs fn(here) in this thread and fn(there) in a second one, and returns
+ * when both are done; with no thread to be had, runs fn(there) here after. */
+void run_pair(void *(*fn)(void *), void *here, void *there);
 
 /* Split a comma-separated list; items are trimmed, empty items kept as "". */
 size_t split_list(const char *s, char ***out);

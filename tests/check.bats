@@ -400,7 +400,6 @@ has() { jq -e --arg id "$1" --argjson line "$2" 'any(.[]; .id == $id and .line =
 	awk 'BEGIN {
 		print "*filter"; print ":C - [0:0]"
 		for (i = 0; i < 6000; i++) {
-			n = NR + i + 3
 			if (i == 100 || i == 5000) print "-A C -s 10.0.0.300 -j ACCEPT"
 			else if (i == 4000) print "-A C -m comment --comment \"open -j ACCEPT"
 			else if (i == 4500) print "-A C -s 2001:db8::1 -j ACCEPT"
