@@ -735,6 +735,8 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			r->target_tok = (int)next;
 			r->is_goto = id == BASE_GOTO;
 			tdef = find_cached(&ps->target_seen, arg, find_target);
+			if (tdef)
+				r->target = tdef->name; /* the catalogue's: shared, like chain names */
 			r->terminal = r->is_goto || (tdef && tdef->terminal);
 			r->known_target = tdef != NULL;
 			in_target = true;
@@ -912,8 +914,10 @@ static bool need_chain(struct parser *ps, struct rule *r, size_t i)
 	}
 	r->chain_tok = (int)i;
 	r->chain = r->tok[i].text;
-	if (ps->valid_chain && !strcmp(ps->valid_chain, r->chain))
+	if (ps->valid_chain && !strcmp(ps->valid_chain, r->chain)) {
+		r->chain = ps->valid_chain; /* one shared name: the state's lookups go by pointer */
 		return true;
+	}
 	if (valid_chain_name(r->chain))
 		ps->valid_chain = r->chain;
 	else
@@ -1300,18 +1304,23 @@ static const char *chain_name_at(const void *chains, size_t i)
 static void index_chains(struct table_state *ts)
 {
 	name_index_rebuild(&ts->by_name, ts->n, chain_name_at, ts->chains);
+	ts->last_name = NULL;
 }
 
 static struct chain_state *find_chain(struct table_state *ts, const char *name)
 {
-	long i = name_index_find(&ts->by_name, name, chain_name_at, ts->chains);
-	return i < 0 ? NULL : &ts->chains[i];
+	if (name != ts->last_name) {
+		ts->last_at = name_index_find(&ts->by_name, name, chain_name_at, ts->chains);
+		ts->last_name = name;
+	}
+	return ts->last_at < 0 ? NULL : &ts->chains[ts->last_at];
 }
 
 static struct chain_state *add_chain(struct table_state *ts, struct chain_state c)
 {
 	VEC_PUSH(ts->chains, ts->n, ts->cap, c);
 	name_index_add(&ts->by_name, ts->n, chain_name_at, ts->chains);
+	ts->last_name = NULL;
 	return &ts->chains[ts->n - 1];
 }
 
@@ -1512,6 +1521,7 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 		if (r->newname) {
 			free(c->name);
 			c->name = xstrdup(r->newname);
+			index_chains(ts);
 		}
 		break;
 	case CMD_ZERO:

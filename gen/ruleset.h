@@ -127,6 +127,10 @@ struct table_state {
 	struct chain_state *chains;
 	size_t n, cap;
 	struct name_index by_name;
+	/* the last lookup, by the name's address: rules share their chain's and
+	 * target's name, and a dump names the same chain on line after line */
+	const char *last_name;
+	long last_at;
 };
 
 struct fw_state {

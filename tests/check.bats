@@ -126,6 +126,15 @@ G=$'*filter\n:FILTERS - [0:0]\n-I INPUT 1 -j FILTERS'
 	expect undeclared-chain 3 15 <<<"$F"$'\n-A FILTERS -j NOSUCHCHAIN\nCOMMIT'
 }
 
+@test "-E renames a chain: rules go to the new name, and the old name is gone" {
+	printf '%s\n' '*filter' ':OLD - [0:0]' '-E OLD NEW' '-A NEW -j ACCEPT' '-A INPUT -j NEW' \
+		'-A INPUT -j OLD' 'COMMIT' >"$BATS_TEST_TMPDIR/in.rules"
+	run --separate-stderr "$DFWGEN" check --full --format json "$BATS_TEST_TMPDIR/in.rules"
+	assert_equal "$status" 1
+	run jq -r '.[] | select(.severity == "error") | "\(.line):\(.column) \(.id)"' <<<"$output"
+	assert_output "6:13 undeclared-chain"
+}
+
 @test "[relies-on-docker] a --noflush file may jump to Docker's chains (a note)" {
 	expect relies-on-docker 3 15 <<<"$F"$'\n-A FILTERS -j DOCKER\n-A FILTERS -j DROP\nCOMMIT'
 }
