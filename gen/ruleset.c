@@ -1142,6 +1142,22 @@ static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
 	return ev;
 }
 
+/* Where the second parsing thread starts: the middle of the rules' text, not
+ * of their count (long lines cost more, and a dump's chains differ). */
+static size_t text_middle(const struct source *src, const int *rule_ln, size_t nrules)
+{
+	size_t first = src->line_start[rule_ln[0] - 1], last = src->line_start[rule_ln[nrules - 1] - 1];
+	size_t middle = first + (last - first) / 2, lo = 1, hi = nrules - 1;
+	while (lo < hi) { /* the first rule from the middle on */
+		size_t j = lo + (hi - lo) / 2;
+		if (src->line_start[rule_ln[j] - 1] < middle)
+			lo = j + 1;
+		else
+			hi = j;
+	}
+	return lo;
+}
+
 struct ruleset *ruleset_parse(const struct source *src, enum family family, struct diags *d)
 {
 	struct ruleset *rs = xcalloc(1, sizeof(*rs));
@@ -1171,7 +1187,7 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 	if (split) {
 		/* the second half needs the family its first line would find: what
 		 * the lines before fix it to, and they nearly always do it early */
-		job[0].to = nrules / 2;
+		job[0].to = text_middle(src, rule_ln, nrules);
 		size_t j = 0;
 		for (; j < job[0].to && !job[0].ps.family_fixed; j++)
 			parse_rule_line(&job[0], j);
