@@ -181,6 +181,13 @@ static bool is_dockers(const char *chain)
 	return str_has_prefix(chain, "DOCKER") && strcmp(chain, "DOCKER-USER");
 }
 
+/* Where a finding about the rule's chain points (made only for a finding:
+ * a rule's tokens are the coldest memory of a big file). */
+static struct loc chain_loc(const struct rule *r)
+{
+	return rule_tok_loc(r, r->chain_tok >= 0 ? r->chain_tok : 0);
+}
+
 static void check_lines(const struct ruleset *rs, const struct check_opts *o, struct diags *d)
 {
 	for (size_t t = 0; t < rs->n; t++) {
@@ -188,7 +195,6 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 		bool filter = !strcmp(tb->name, "filter");
 		for (size_t k = 0; k < tb->n; k++) {
 			const struct rule *r = &tb->rules[k];
-			struct loc at = rule_tok_loc(r, r->chain_tok >= 0 ? r->chain_tok : 0);
 			const char *chain = r->chain;
 			if (o->noflush) {
 				bool builtin = chain && chain_is_builtin(tb->name, chain);
@@ -203,15 +209,15 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 						   "table %s, Docker's included", r->tok[0].text, tb->name);
 				else if ((r->cmd == CMD_FLUSH || r->cmd == CMD_DELCHAIN || r->cmd == CMD_RENAME || r->cmd == CMD_ZERO) &&
 					 (builtin || is_dockers(chain)))
-					diag_error(d, "foreign-flush", at, "%s %s: dfwgen's files never flush, delete, zero or rename "
+					diag_error(d, "foreign-flush", chain_loc(r), "%s %s: dfwgen's files never flush, delete, zero or rename "
 						   "a chain they do not own (%s)", r->tok[0].text, chain,
 						   builtin ? "INPUT holds Docker Swarm's rules" : "Docker owns it");
 				else if (r->cmd == CMD_DECLARE && (is_dockers(chain) || (!filter && str_has_prefix(chain, "DOCKER"))))
-					diag_error(d, "docker-chain", at, "':%s' flushes Docker's chain %s; Docker's published ports "
+					diag_error(d, "docker-chain", chain_loc(r), "':%s' flushes Docker's chain %s; Docker's published ports "
 						   "and isolation would break until it restarts", chain, chain);
 				else if ((r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE) &&
 					 chain && is_dockers(chain))
-					diag_warn(d, "docker-chain", at, "rules in Docker's chain %s are lost whenever Docker "
+					diag_warn(d, "docker-chain", chain_loc(r), "rules in Docker's chain %s are lost whenever Docker "
 						  "restarts; filter in DOCKER-USER instead", chain);
 			}
 			if (!filter || !chain || !r->target)
@@ -436,11 +442,47 @@ static void check_policies(const struct ruleset *rs, const struct check_opts *o,
 	}
 }
 
+/* The checks of the file as written and those of the state it leaves are
+ * independent: a big file has them run by two threads, each with its own
+ * findings, handed over in the order one thread makes them. */
+struct check_job {
+	const struct ruleset *rs;
+	struct fw_state *st;
+	const struct check_opts *o;
+	struct diags d;
+	bool lines; /* check_lines; else check_sets and check_state */
+};
+
+static void *run_check_job(void *arg)
+{
+	struct check_job *job = arg;
+	if (job->lines) {
+		check_lines(job->rs, job->o, &job->d);
+	} else {
+		check_sets(job->rs, job->o, &job->d);
+		check_state(job->st, !job->o->noflush || job->st->exact, job->o, &job->d);
+	}
+	return NULL;
+}
+
 void check_run(const struct ruleset *rs, struct fw_state *st, const struct check_opts *o, struct diags *d)
 {
-	check_lines(rs, o, d);
-	check_sets(rs, o, d);
-	check_state(st, !o->noflush || st->exact, o, d);
+	struct check_job jobs[2];
+	size_t rules = 0;
+	for (size_t t = 0; t < rs->n; t++)
+		rules += rs->tables[t].n;
+	for (int i = 0; i < 2; i++)
+		jobs[i] = (struct check_job){rs, st, o, {.warnings_are_errors = d->warnings_are_errors}, i == 0};
+	if (split_work(rules)) {
+		run_pair(run_check_job, &jobs[0], &jobs[1]);
+	} else {
+		run_check_job(&jobs[0]);
+		run_check_job(&jobs[1]);
+	}
+	for (int i = 0; i < 2; i++) {
+		diags_move(d, &jobs[i].d, 0, jobs[i].d.n);
+		diags_free(&jobs[i].d);
+	}
 	shadow_check(rs, st, d);
 	check_policies(rs, o, d);
 }

@@ -11,7 +11,7 @@
 /* A file (or standard input, or a rendered buffer) held in memory. */
 struct source {
 	char *name;
-	char *text;
+	char *text;           /* text[len] is a NUL (the text may hold others) */
 	size_t len;
 	size_t *line_start;   /* offset of each line; line N is line_start[N-1] */
 	size_t nlines;

@@ -1114,6 +1114,7 @@ static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
 	const struct source *src = rs->src;
 	struct line_event *ev = xmalloc((src->nlines + 1) * sizeof(*ev));
 	size_t n = 0;
+	bool any_nul = strlen(src->text) < src->len; /* one scan, not one a line */
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
 		size_t len;
 		const char *line = source_line(src, (int)ln, &len);
@@ -1123,7 +1124,7 @@ static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
 		if (i == len || line[i] == '#')
 			continue;
 		struct line_event e = {.kind = LINE_RULE, .ln = (int)ln, .col = (int)i + 1};
-		if (memchr(line, '\0', len)) {
+		if (any_nul && memchr(line, '\0', len)) {
 			e.kind = LINE_NUL;
 		} else if (line[i] == '*') {
 			e.kind = LINE_TABLE;
