@@ -206,11 +206,11 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 						   "file must not re-policy chains", chain ? chain : "a chain");
 				else if ((r->cmd == CMD_FLUSH || r->cmd == CMD_DELCHAIN || r->cmd == CMD_ZERO || r->cmd == CMD_RENAME) && !chain)
 					diag_error(d, "foreign-flush", rule_tok_loc(r, 0), "%s without a chain touches every chain of "
-						   "table %s, Docker's included", r->tok[0].text, tb->name);
+						   "table %s, Docker's included", rule_word(r, 0), tb->name);
 				else if ((r->cmd == CMD_FLUSH || r->cmd == CMD_DELCHAIN || r->cmd == CMD_RENAME || r->cmd == CMD_ZERO) &&
 					 (builtin || is_dockers(chain)))
 					diag_error(d, "foreign-flush", chain_loc(r), "%s %s: dfwgen's files never flush, delete, zero or rename "
-						   "a chain they do not own (%s)", r->tok[0].text, chain,
+						   "a chain they do not own (%s)", rule_word(r, 0), chain,
 						   builtin ? "INPUT holds Docker Swarm's rules" : "Docker owns it");
 				else if (r->cmd == CMD_DECLARE && (is_dockers(chain) || (!filter && str_has_prefix(chain, "DOCKER"))))
 					diag_error(d, "docker-chain", chain_loc(r), "':%s' flushes Docker's chain %s; Docker's published ports "

@@ -291,25 +291,33 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 			i++;
 		}
 		*w = '\0';
-		ps->toks[n++] = (struct token){.text = buf + start, .col = (int)start + 1,
+		ps->toks[n++] = (struct token){.col = (int)start + 1,
 					       .len = (unsigned)(i - start) & INT_MAX, .quoted = quoted};
 		if (i < len)
 			i++; /* the blank that ended the word */
 	}
+	r->line = buf;
 	r->tok = arena_copy(ps->arena, ps->toks, n * sizeof(*ps->toks));
 	r->ntok = n;
 	return true;
 }
 
-/* "-5" is a negative number, not an option */
-static bool is_option(const struct token *t)
+static const char *word(const struct rule *r, const struct token *t)
 {
-	return !t->quoted && t->text[0] == '-' && t->text[1] && (t->text[1] < '0' || t->text[1] > '9');
+	return r->line + t->col - 1;
 }
 
-static bool is_bang(const struct token *t)
+/* "-5" is a negative number, not an option */
+static bool is_option(const struct rule *r, const struct token *t)
 {
-	return !t->quoted && t->text[0] == '!' && !t->text[1];
+	const char *w = word(r, t);
+	return !t->quoted && w[0] == '-' && w[1] && (w[1] < '0' || w[1] > '9');
+}
+
+static bool is_bang(const struct rule *r, const struct token *t)
+{
+	const char *w = word(r, t);
+	return !t->quoted && w[0] == '!' && !w[1];
 }
 
 /* ---- values ---- */
@@ -333,9 +341,9 @@ static bool parse_one_addr(struct parser *ps, const struct token *t, const char 
 	return true;
 }
 
-static bool parse_addr_value(struct parser *ps, const struct token *t, struct addr *first, bool *list)
+static bool parse_addr_value(struct parser *ps, const struct rule *r, const struct token *t, struct addr *first, bool *list)
 {
-	const char *text = t->text;
+	const char *text = word(r, t);
 	size_t len = strlen(text);
 	*list = strchr(text, ',') != NULL;
 	/* the common case, one bare address: no copies */
@@ -388,7 +396,7 @@ static bool all_in_words(const char *list, const char *const *words)
 	return ok;
 }
 
-static void check_value(struct parser *ps, const struct opt_def *od, const struct token *args)
+static void check_value(struct parser *ps, const struct rule *r, const struct opt_def *od, const struct token *args)
 {
 	static const char *const states[] = {"INVALID", "ESTABLISHED", "NEW", "RELATED", "UNTRACKED", "SNAT", "DNAT", NULL};
 	static const char *const reject4[] = {"icmp-net-unreachable", "icmp-host-unreachable",
@@ -409,12 +417,12 @@ static void check_value(struct parser *ps, const struct opt_def *od, const struc
 	case V_FLAG:
 		return;
 	case V_PORT:
-		if (!port_parse(a->text, ':', true, &pr, &why))
-			diag_error(ps->d, "bad-port", l, "%s '%s': %s", od->name, a->text, why);
+		if (!port_parse(word(r, a), ':', true, &pr, &why))
+			diag_error(ps->d, "bad-port", l, "%s '%s': %s", od->name, word(r, a), why);
 		return;
 	case V_PORTLIST: {
 		char **items;
-		size_t n = split_list(a->text, &items), slots = 0;
+		size_t n = split_list(word(r, a), &items), slots = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (!port_parse(items[i], ':', true, &pr, &why)) {
 				diag_error(ps->d, "bad-port", l, "%s '%s': %s", od->name, items[i], why);
@@ -428,66 +436,66 @@ static void check_value(struct parser *ps, const struct opt_def *od, const struc
 		return;
 	}
 	case V_STATES:
-		if (!all_in_words(a->text, states))
+		if (!all_in_words(word(r, a), states))
 			diag_error(ps->d, "bad-value", l, "'%s' is not a list of connection states "
-				   "(NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED, SNAT, DNAT)", a->text);
+				   "(NEW, ESTABLISHED, RELATED, INVALID, UNTRACKED, SNAT, DNAT)", word(r, a));
 		return;
 	case V_RATE:
-		if (!valid_rate_text(a->text))
-			diag_error(ps->d, "bad-value", l, "'%s' is not a rate such as 5/minute", a->text);
+		if (!valid_rate_text(word(r, a)))
+			diag_error(ps->d, "bad-value", l, "'%s' is not a rate such as 5/minute", word(r, a));
 		return;
 	case V_NUM: {
 		char *end;
-		strtoul(a->text, &end, 0);
-		if (!a->text[0] || *end)
-			diag_error(ps->d, "bad-value", l, "%s expects a number, got '%s'", od->name, a->text);
+		strtoul(word(r, a), &end, 0);
+		if (!word(r, a)[0] || *end)
+			diag_error(ps->d, "bad-value", l, "%s expects a number, got '%s'", od->name, word(r, a));
 		return;
 	}
 	case V_COMMENT:
-		if (strlen(a->text) > 256)
+		if (strlen(word(r, a)) > 256)
 			diag_error(ps->d, "bad-value", l, "a comment holds at most 256 characters; this one has %zu",
-				   strlen(a->text));
+				   strlen(word(r, a)));
 		return;
 	case V_SET:
-		if (strlen(a->text) > 31 || !a->text[0])
-			diag_error(ps->d, "bad-name", l, "set name '%s' is longer than 31 characters", a->text);
+		if (strlen(word(r, a)) > 31 || !word(r, a)[0])
+			diag_error(ps->d, "bad-name", l, "set name '%s' is longer than 31 characters", word(r, a));
 		{
 			static const char *const dirs[] = {"src", "dst", NULL};
 			char **items;
-			size_t n = split_list(args[1].text, &items);
+			size_t n = split_list(word(r, &args[1]), &items);
 			bool ok = n >= 1 && n <= 6;
 			for (size_t i = 0; i < n && ok; i++)
 				ok = in_words(items[i], dirs);
 			free_list(items, n);
 			if (!ok)
 				diag_error(ps->d, "bad-value", tok_loc(ps, &args[1]),
-					   "'%s' must be src or dst (comma-separated, up to 6)", args[1].text);
+					   "'%s' must be src or dst (comma-separated, up to 6)", word(r, &args[1]));
 		}
 		return;
 	case V_ADDR:
-		parse_addr_value(ps, a, &addr, &list);
+		parse_addr_value(ps, r, a, &addr, &list);
 		return;
 	case V_CTDIR:
-		if (strcmp(a->text, "ORIGINAL") && strcmp(a->text, "REPLY"))
-			diag_error(ps->d, "bad-value", l, "--ctdir takes ORIGINAL or REPLY, got '%s'", a->text);
+		if (strcmp(word(r, a), "ORIGINAL") && strcmp(word(r, a), "REPLY"))
+			diag_error(ps->d, "bad-value", l, "--ctdir takes ORIGINAL or REPLY, got '%s'", word(r, a));
 		return;
 	case V_POLDIR:
-		if (strcmp(a->text, "in") && strcmp(a->text, "out"))
-			diag_error(ps->d, "bad-value", l, "--dir takes in or out, got '%s'", a->text);
+		if (strcmp(word(r, a), "in") && strcmp(word(r, a), "out"))
+			diag_error(ps->d, "bad-value", l, "--dir takes in or out, got '%s'", word(r, a));
 		return;
 	case V_POL:
-		if (strcmp(a->text, "none") && strcmp(a->text, "ipsec"))
-			diag_error(ps->d, "bad-value", l, "--pol takes none or ipsec, got '%s'", a->text);
+		if (strcmp(word(r, a), "none") && strcmp(word(r, a), "ipsec"))
+			diag_error(ps->d, "bad-value", l, "--pol takes none or ipsec, got '%s'", word(r, a));
 		return;
 	case V_LOGPREFIX:
-		if (strlen(a->text) > 29)
+		if (strlen(word(r, a)) > 29)
 			diag_error(ps->d, "bad-value", l, "a log prefix holds at most 29 characters; this one has %zu",
-				   strlen(a->text));
+				   strlen(word(r, a)));
 		return;
 	case V_REJECT: {
 		bool v6 = ps->family == FAM_V6;
-		if (!in_words(a->text, v6 ? reject6 : reject4))
-			diag_error(ps->d, "bad-value", l, "'%s' is not a reject type for IPv%d", a->text, v6 ? 6 : 4);
+		if (!in_words(word(r, a), v6 ? reject6 : reject4))
+			diag_error(ps->d, "bad-value", l, "'%s' is not a reject type for IPv%d", word(r, a), v6 ? 6 : 4);
 		return;
 	}
 	case V_CTPROTO:
@@ -546,7 +554,7 @@ static int take_args(struct parser *ps, struct rule *r, size_t at, int want, con
 	int got = 0;
 	if (want >= 0) {
 		for (; got < want; got++) {
-			if (at + (size_t)got >= r->ntok || is_option(&r->tok[at + (size_t)got]) || is_bang(&r->tok[at + (size_t)got])) {
+			if (at + (size_t)got >= r->ntok || is_option(r, &r->tok[at + (size_t)got]) || is_bang(r, &r->tok[at + (size_t)got])) {
 				diag_error(ps->d, "missing-argument", rule_tok_loc(r, (int)at - 1),
 					   "%s needs %d argument%s", name, want, want == 1 ? "" : "s");
 				return -1;
@@ -554,7 +562,7 @@ static int take_args(struct parser *ps, struct rule *r, size_t at, int want, con
 		}
 		return got;
 	}
-	while (at + (size_t)got < r->ntok && !is_option(&r->tok[at + (size_t)got]) && !is_bang(&r->tok[at + (size_t)got]))
+	while (at + (size_t)got < r->ntok && !is_option(r, &r->tok[at + (size_t)got]) && !is_bang(r, &r->tok[at + (size_t)got]))
 		got++;
 	return got;
 }
@@ -626,7 +634,7 @@ static bool repeated_base_option(struct parser *ps, const struct rule *r, const 
 		    b->id == BASE_OUT ? r->out_if != NULL : false;
 	if (seen)
 		diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "a rule takes one %s; %s stands here a second time",
-			   b->what, t->text);
+			   b->what, word(r, t));
 	return seen;
 }
 
@@ -643,21 +651,21 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 	const struct opt_def *imp = NULL; /* the match -p loads implicitly */
 	while (i < r->ntok) {
 		struct token *t = &r->tok[i];
-		if (is_bang(t)) {
+		if (is_bang(r, t)) {
 			if (neg)
 				diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "'!' twice in a row");
 			neg = true;
 			i++;
 			continue;
 		}
-		if (!is_option(t)) {
-			diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "unexpected '%s': an option (starting with '-') was expected", t->text);
+		if (!is_option(r, t)) {
+			diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "unexpected '%s': an option (starting with '-') was expected", word(r, t));
 			return;
 		}
-		const char *o = t->text;
+		const char *o = word(r, t);
 		size_t next = i + 1;
-		bool has_arg = next < r->ntok && !is_option(&r->tok[next]) && !is_bang(&r->tok[next]);
-		const char *arg = has_arg ? r->tok[next].text : NULL;
+		bool has_arg = next < r->ntok && !is_option(r, &r->tok[next]) && !is_bang(r, &r->tok[next]);
+		const char *arg = has_arg ? rule_word(r, (int)next) : NULL;
 #define NEED_ARG()                                                                         \
 	if (!has_arg) {                                                                    \
 		diag_error(ps->d, "missing-argument", tok_loc(ps, t), "%s needs an argument", o); \
@@ -680,7 +688,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			NEED_ARG();
 			bool src = id == BASE_SRC;
 			bool list;
-			parse_addr_value(ps, &r->tok[next], src ? &r->src : &r->dst, &list);
+			parse_addr_value(ps, r, &r->tok[next], src ? &r->src : &r->dst, &list);
 			*(src ? &r->src_tok : &r->dst_tok) = (int)next;
 			if (src) {
 				r->has_src = true;
@@ -791,9 +799,9 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			int n = take_args(ps, r, next, od ? od->nargs : -1, o);
 			if (n < 0)
 				return;
-			struct rule_opt opt = {.name = od ? od->name : r->tok[i].text, .neg = neg, .tok = (int)i, .nargs = n, .arg = (int)next};
+			struct rule_opt opt = {.name = od ? od->name : rule_word(r, (int)i), .neg = neg, .tok = (int)i, .nargs = n, .arg = (int)next};
 			if (od && n == od->nargs && n > 0)
-				check_value(ps, od, &r->tok[next]);
+				check_value(ps, r, od, &r->tok[next]);
 			if (in_target) {
 				VEC_PUSH(ps->topts, r->ntopts, ps->topts_cap, opt);
 			} else {
@@ -854,19 +862,19 @@ static char *canonical_spec(struct arena *a, const struct rule *r, const char *l
 	 * have split or quoted it) and is never empty: it is copied as it is */
 	size_t size = 1;
 	for (size_t i = first; i < r->ntok; i++)
-		size += (r->tok[i].quoted ? 2 * strlen(r->tok[i].text) + 2 : r->tok[i].len) + 1;
+		size += (r->tok[i].quoted ? 2 * strlen(rule_word(r, (int)i)) + 2 : r->tok[i].len) + 1;
 	char *out = arena_alloc(a, size), *w = out;
 	for (size_t i = first; i < r->ntok; i++) {
 		const struct token *t = &r->tok[i];
 		if (w > out)
 			*w++ = ' ';
 		if (!t->quoted) {
-			memcpy(w, t->text, t->len);
+			memcpy(w, word(r, t), t->len);
 			w += t->len;
 			continue;
 		}
 		*w++ = '"';
-		for (const char *c = t->text; *c; c++) {
+		for (const char *c = word(r, t); *c; c++) {
 			if (*c == '"' || *c == '\\')
 				*w++ = '\\';
 			*w++ = *c;
@@ -885,20 +893,21 @@ char *rule_canonical(const struct rule *r)
 
 /* ---- lines ---- */
 
-static bool is_counters(const struct token *t)
+static bool is_counters(const struct rule *r, const struct token *t)
 {
-	return t->text[0] == '[' && t->text[strlen(t->text) - 1] == ']' && strchr(t->text, ':');
+	const char *w = word(r, t);
+	return w[0] == '[' && w[strlen(w) - 1] == ']' && strchr(w, ':');
 }
 
 static bool parse_position(struct parser *ps, struct rule *r, size_t i, long *num)
 {
-	if (i >= r->ntok || is_option(&r->tok[i]) || is_bang(&r->tok[i]))
+	if (i >= r->ntok || is_option(r, &r->tok[i]) || is_bang(r, &r->tok[i]))
 		return false;
 	char *end;
-	long v = strtol(r->tok[i].text, &end, 10);
+	long v = strtol(rule_word(r, (int)i), &end, 10);
 	if (*end || v < 1) {
 		diag_error(ps->d, "bad-value", rule_tok_loc(r, (int)i), "rule position '%s' must be a number from 1",
-			   r->tok[i].text);
+			   rule_word(r, (int)i));
 		*num = -1;
 		return true;
 	}
@@ -908,12 +917,12 @@ static bool parse_position(struct parser *ps, struct rule *r, size_t i, long *nu
 
 static bool need_chain(struct parser *ps, struct rule *r, size_t i)
 {
-	if (i >= r->ntok || is_option(&r->tok[i])) {
-		diag_error(ps->d, "missing-argument", rule_tok_loc(r, 0), "%s needs a chain name", r->tok[0].text);
+	if (i >= r->ntok || is_option(r, &r->tok[i])) {
+		diag_error(ps->d, "missing-argument", rule_tok_loc(r, 0), "%s needs a chain name", rule_word(r, 0));
 		return false;
 	}
 	r->chain_tok = (int)i;
-	r->chain = r->tok[i].text;
+	r->chain = rule_word(r, (int)i);
 	if (ps->valid_chain && !strcmp(ps->valid_chain, r->chain)) {
 		r->chain = ps->valid_chain; /* one shared name: the state's lookups go by pointer */
 		return true;
@@ -934,7 +943,7 @@ static void parse_command(struct parser *ps, struct rule *r)
 		{"-X", "--delete-chain", CMD_DELCHAIN}, {"-Z", "--zero", CMD_ZERO}, {"-P", "--policy", CMD_POLICY},
 		{"-E", "--rename-chain", CMD_RENAME},
 	};
-	const char *c = r->tok[0].text;
+	const char *c = rule_word(r, 0);
 	size_t k;
 	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
 		if (!strcmp(c, cmds[k].s) || !strcmp(c, cmds[k].l))
@@ -993,7 +1002,7 @@ static void parse_command(struct parser *ps, struct rule *r)
 			if (r->ntok < 3)
 				diag_error(ps->d, "missing-argument", rule_tok_loc(r, 1), "-P needs a policy (ACCEPT or DROP)");
 			else
-				r->policy = r->tok[2].text;
+				r->policy = rule_word(r, 2);
 		}
 		break;
 	case CMD_RENAME:
@@ -1001,7 +1010,7 @@ static void parse_command(struct parser *ps, struct rule *r)
 			if (r->ntok < 3)
 				diag_error(ps->d, "missing-argument", rule_tok_loc(r, 1), "-E needs the new name");
 			else
-				r->newname = r->tok[2].text;
+				r->newname = rule_word(r, 2);
 		}
 		break;
 	case CMD_DECLARE:
@@ -1017,7 +1026,7 @@ static void parse_declaration(struct parser *ps, const struct table *tb, struct 
 {
 	r->cmd = CMD_DECLARE;
 	r->chain_tok = 0;
-	r->chain = r->tok[0].text + 1;
+	r->chain = rule_word(r, 0) + 1;
 	r->spec_tok = (int)r->ntok;
 	bool builtin = chain_is_builtin(tb->name, r->chain);
 	if (!valid_chain_name(r->chain))
@@ -1027,13 +1036,13 @@ static void parse_declaration(struct parser *ps, const struct table *tb, struct 
 		diag_error(ps->d, "missing-argument", rule_tok_loc(r, 0), "a chain line is ':NAME POLICY [packets:bytes]'");
 		return;
 	}
-	r->policy = r->tok[1].text;
+	r->policy = rule_word(r, 1);
 	if (builtin && strcmp(r->policy, "ACCEPT") && strcmp(r->policy, "DROP"))
 		diag_error(ps->d, "bad-value", rule_tok_loc(r, 1), "built-in chain %s takes policy ACCEPT or DROP, not '%s'",
 			   r->chain, r->policy);
 	if (!builtin && strcmp(r->policy, "-"))
 		diag_error(ps->d, "bad-value", rule_tok_loc(r, 1), "user chain %s takes no policy: write '-'", r->chain);
-	if (r->ntok > 2 && !is_counters(&r->tok[2]))
+	if (r->ntok > 2 && !is_counters(r, &r->tok[2]))
 		diag_error(ps->d, "bad-syntax", rule_tok_loc(r, 2), "expected [packets:bytes] counters");
 }
 
@@ -1079,13 +1088,13 @@ static void parse_rule_line(struct parse_job *job, size_t j)
 	ps->text = line;
 	struct line_result *res = &job->res[j];
 	res->words = tokenize(ps, line, len, r) && r->ntok;
-	if (res->words && is_counters(&r->tok[0])) {
+	if (res->words && is_counters(r, &r->tok[0])) {
 		/* iptables-save -c puts [packets:bytes] first */
 		r->tok++;
 		r->ntok--;
 	}
 	res->rule = res->words && r->ntok;
-	if (res->rule && r->tok[0].text[0] == ':' && !r->tok[0].quoted && job->rule_table[j] >= 0)
+	if (res->rule && rule_word(r, 0)[0] == ':' && !r->tok[0].quoted && job->rule_table[j] >= 0)
 		parse_declaration(ps, &job->tables[job->rule_table[j]], r);
 	else if (res->rule)
 		parse_command(ps, r);
@@ -1299,7 +1308,7 @@ const char *rule_arg(const struct rule *r, const struct rule_opt *o, int i)
 {
 	if (!o || i >= o->nargs)
 		return NULL;
-	return r->tok[o->arg + i].text;
+	return rule_word(r, o->arg + i);
 }
 
 bool rule_has_module(const struct rule *r, const char *module)
@@ -1688,11 +1697,11 @@ char *rule_key(const struct rule *r)
 		sb_addf(&sb, "%sp=%s;", r->proto_neg ? "!" : "", r->proto);
 	if (r->has_src) {
 		addr_format(&r->src, buf, true);
-		sb_addf(&sb, "%ss=%s;", r->src_neg ? "!" : "", r->src_list ? r->tok[r->src_tok].text : buf);
+		sb_addf(&sb, "%ss=%s;", r->src_neg ? "!" : "", r->src_list ? rule_word(r, r->src_tok) : buf);
 	}
 	if (r->has_dst) {
 		addr_format(&r->dst, buf, true);
-		sb_addf(&sb, "%sd=%s;", r->dst_neg ? "!" : "", r->dst_list ? r->tok[r->dst_tok].text : buf);
+		sb_addf(&sb, "%sd=%s;", r->dst_neg ? "!" : "", r->dst_list ? rule_word(r, r->dst_tok) : buf);
 	}
 	if (r->in_if)
 		sb_addf(&sb, "%si=%s;", r->in_neg ? "!" : "", r->in_if);

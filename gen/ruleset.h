@@ -7,11 +7,11 @@
 #include "diag.h"
 #include "util.h"
 
+/* A word of a line. Its text, unquoted, stands at its column of the rule's
+ * line copy (rule_word): a big dump holds millions of tokens, 8 bytes each. */
 struct token {
-	char *text;        /* unquoted, in the ruleset's arena */
 	int col;
-	unsigned len : 31; /* in the line, quotes included; a bit-field so that a
-	                    * token takes 16 bytes (a big dump holds millions) */
+	unsigned len : 31; /* in the line, quotes included */
 	bool quoted : 1;
 };
 
@@ -41,6 +41,7 @@ struct match {
  * grouped by size: a big dump holds a hundred thousand of these. */
 struct rule {
 	struct loc loc;
+	char *line;         /* a copy of the line, each word cut out with a NUL */
 	struct token *tok;
 	size_t ntok;
 	const char *chain;
@@ -92,6 +93,12 @@ struct ruleset {
 	struct table *tables;
 	size_t n, cap;
 };
+
+/* The text of token i, unquoted. */
+static inline const char *rule_word(const struct rule *r, int i)
+{
+	return r->line + r->tok[i].col - 1;
+}
 
 /* Parses a whole file; syntax errors go to d. family: FAM_NONE to detect. */
 struct ruleset *ruleset_parse(const struct source *src, enum family family, struct diags *d);
