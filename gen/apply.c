@@ -62,7 +62,7 @@ static void one_sided(struct drifts *ds, int fam, char sign, const char *chain, 
 	qsort(sorted, nother, sizeof(*sorted), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (!bsearch(&keys[i], sorted, nother, sizeof(*sorted), cmp_str))
-			add_drift(ds, fam, "chain", xasprintf("%c -A %s %s", sign, chain, rules[i]->spec));
+			add_drift(ds, fam, "chain", xasprintf("%c -A %s %.*s", sign, chain, (int)rules[i]->spec_len, rules[i]->spec));
 	}
 	free(sorted);
 }

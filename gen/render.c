@@ -365,7 +365,7 @@ static void fix_jump(struct rendered *out, struct strbuf *sb, struct fw_state *l
 		const struct rule *r = c->rules[i];
 		if (r->target && !strcmp(r->target, to)) {
 			jumps++;
-			first_ok |= i == 0 && r->spec && !strcmp(r->spec, plain);
+			first_ok |= i == 0 && r->spec && r->spec_len == strlen(plain) && !memcmp(r->spec, plain, r->spec_len);
 		}
 	}
 	free(plain);
@@ -374,7 +374,7 @@ static void fix_jump(struct rendered *out, struct strbuf *sb, struct fw_state *l
 	for (size_t i = 0; c && i < c->n; i++) {
 		const struct rule *r = c->rules[i];
 		if (r->target && !strcmp(r->target, to)) {
-			char *line = xasprintf("-D %s %s", from, r->spec);
+			char *line = xasprintf("-D %s %.*s", from, (int)r->spec_len, r->spec);
 			emit_line(out, sb, line, (struct loc){0});
 			free(line);
 		}

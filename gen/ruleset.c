@@ -839,7 +839,9 @@ static void rule_to_arena(struct parser *ps, struct rule *r)
 	r->topts = arena_copy(a, ps->topts, r->ntopts * sizeof(*r->topts));
 }
 
-static char *canonical_spec(struct arena *a, const struct rule *r, const char *line)
+/* The specification's canonical text (its length in *len): in the line itself
+ * when the line has it already, else made in the arena. */
+static const char *canonical_spec(struct arena *a, const struct rule *r, const char *line, uint32_t *len)
 {
 	/* the usual line is canonical already: words without quotes, one blank apart */
 	size_t first = (size_t)r->spec_tok, words = 0;
@@ -852,10 +854,8 @@ static char *canonical_spec(struct arena *a, const struct rule *r, const char *l
 		const struct token *a0 = &r->tok[first], *z = &r->tok[r->ntok - 1];
 		size_t span = (size_t)(z->col + (int)z->len - a0->col);
 		if (span + 1 == words && !memchr(line + a0->col - 1, '\t', span)) {
-			char *out = arena_alloc(a, span + 1);
-			memcpy(out, line + a0->col - 1, span);
-			out[span] = '\0';
-			return out;
+			*len = (uint32_t)span;
+			return line + a0->col - 1;
 		}
 	}
 	/* a word that stood unquoted has no blank or quote in it (they would
@@ -881,14 +881,19 @@ static char *canonical_spec(struct arena *a, const struct rule *r, const char *l
 		}
 		*w++ = '"';
 	}
-	*w = '\0';
-	arena_shrink(a, out, (size_t)(w - out) + 1);
+	*len = (uint32_t)(w - out);
+	arena_shrink(a, out, *len);
 	return out;
+}
+
+bool rule_same_spec(const struct rule *a, const struct rule *b)
+{
+	return a->spec && b->spec && a->spec_len == b->spec_len && !memcmp(a->spec, b->spec, a->spec_len);
 }
 
 char *rule_canonical(const struct rule *r)
 {
-	return xasprintf("-A %s %s", r->chain ? r->chain : "?", r->spec ? r->spec : "");
+	return xasprintf("-A %s %.*s", r->chain ? r->chain : "?", (int)r->spec_len, r->spec ? r->spec : "");
 }
 
 /* ---- lines ---- */
@@ -1017,7 +1022,7 @@ static void parse_command(struct parser *ps, struct rule *r)
 		break;
 	}
 	if (r->cmd == CMD_APPEND || r->cmd == CMD_INSERT || r->cmd == CMD_DELETE || r->cmd == CMD_REPLACE) {
-		r->spec = canonical_spec(ps->arena, r, ps->text); /* "" when the line holds none */
+		r->spec = canonical_spec(ps->arena, r, ps->text, &r->spec_len); /* "" when the line holds none */
 		rule_to_arena(ps, r);
 	}
 }
@@ -1505,7 +1510,7 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 			break;
 		}
 		for (size_t i = 0; i < c->n; i++) {
-			if (c->rules[i]->spec && !strcmp(c->rules[i]->spec, r->spec)) {
+			if (rule_same_spec(c->rules[i], r)) {
 				chain_remove(c, i);
 				return;
 			}

@@ -49,7 +49,9 @@ struct rule {
 	const char *newname;/* CMD_RENAME */
 	long num;           /* -I/-D/-R position; 0: none */
 	const struct table *table;
-	char *spec;         /* canonical text of the specification, for -D and policies */
+	const char *spec;   /* canonical text of the specification, for -D and policies: spec_len
+	                     * bytes, no NUL (a canonical line's is the line's own text) */
+	uint32_t spec_len;
 
 	/* the rule specification */
 	const char *proto;
@@ -109,6 +111,8 @@ const struct rule_opt *rule_option(const struct rule *r, const char *module, con
 const char *rule_arg(const struct rule *r, const struct rule_opt *o, int i);
 bool rule_has_module(const struct rule *r, const char *module);
 bool chain_is_builtin(const char *table, const char *chain);
+/* Whether a and b have the same canonical specification. */
+bool rule_same_spec(const struct rule *a, const struct rule *b);
 /* The canonical one-line form "-A CHAIN SPEC" (for policies and messages). */
 char *rule_canonical(const struct rule *r);
 /* A normalised form: two rules with the same key match the same packets the

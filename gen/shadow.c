@@ -500,13 +500,13 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 		const struct rule *r = c->rules[i];
 		struct shape *s = &m.shapes[i];
 		shape_build(&m, s, r);
-		uint64_t spec_key = r->spec ? hash_bytes(r->spec, strlen(r->spec)) : 0;
+		uint64_t spec_key = r->spec ? hash_bytes(r->spec, r->spec_len) : 0;
 		if (r->loc.src == rs->src) {
 			/* exact duplicates first: the plainest finding */
 			const struct bucket *k = s->never_covers ? NULL : index_find(&by_spec, spec_key);
 			int dup = -1;
 			for (int j = k ? k->head - 1 : -1; j >= 0 && dup < 0; j = by_spec.next[j]) {
-				if (!strcmp(c->rules[j]->spec, r->spec))
+				if (rule_same_spec(c->rules[j], r))
 					dup = j;
 			}
 			int cover = dup >= 0 ? -1 : find_cover(&m, &cv, s);
