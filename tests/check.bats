@@ -487,3 +487,19 @@ has() { jq -e --arg id "$1" --argjson line "$2" 'any(.[]; .id == $id and .line =
 	run cmp "$BATS_TEST_TMPDIR/chains.1.json" "$BATS_TEST_TMPDIR/chains.2.json"
 	assert_success
 }
+
+@test "the checks of the file and of its state over two threads: findings in one thread's order" {
+	# check_lines (ctdir-missing, jump-not-first), then check_sets
+	# (unknown-set), then the state's (established-late, duplicate-jump), then
+	# shadowing (duplicate-rule): the order dfwgen always reported them in
+	printf '%s\n' '*filter' ':FILTERS - [0:0]' '-I INPUT 1 -j FILTERS' \
+		'-A FILTERS -m conntrack --ctorigdstport 80 -j ACCEPT' '-A FILTERS -m set --match-set nosuch src -j ACCEPT' \
+		'-A INPUT -j FILTERS' '-A FILTERS -m conntrack --ctorigdstport 81 -j ACCEPT' '-A FILTERS -j DROP' 'COMMIT' \
+		>"$BATS_TEST_TMPDIR/order.rules"
+	for t in 1 2; do
+		DFWGEN_THREADS=$t run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/order.rules"
+		assert_equal "$status" 1
+		run jq -r '[.[] | "\(.line) \(.id)"] | join(", ")' <<<"$output"
+		assert_output "4 ctdir-missing, 6 jump-not-first, 7 ctdir-missing, 5 unknown-set, 8 established-late, 6 duplicate-jump, 6 duplicate-rule"
+	done
+}
