@@ -472,7 +472,8 @@ void check_run(const struct ruleset *rs, struct fw_state *st, const struct check
 	for (size_t t = 0; t < rs->n; t++)
 		rules += rs->tables[t].n;
 	for (int i = 0; i < 2; i++)
-		jobs[i] = (struct check_job){rs, st, o, {.warnings_are_errors = d->warnings_are_errors}, i == 0};
+		jobs[i] = (struct check_job){.rs = rs, .st = st, .o = o, .lines = i == 0,
+					     .d.warnings_are_errors = d->warnings_are_errors};
 	if (split_work(rules)) {
 		run_pair(run_check_job, &jobs[0], &jobs[1]);
 	} else {

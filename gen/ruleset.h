@@ -139,7 +139,8 @@ struct table_state {
 	size_t n, cap;
 	struct name_index by_name;
 	/* the last lookup, by the name's address: rules share their chain's and
-	 * target's name, and a dump names the same chain on line after line */
+	 * target's name, and a dump names the same chain on line after line (so a
+	 * lookup writes: one thread at a time per state) */
 	const char *last_name;
 	long last_at;
 };
