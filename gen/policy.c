@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <endian.h>
 #include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -685,13 +686,58 @@ static void build_docker(struct policy *p, const struct msection *s, struct diag
 			   "swarm = yes needs swarm_peers (the other nodes' addresses or a set of them)");
 }
 
-static int addr_order(const void *a, const void *b)
+/* IPv6 entries as integers: the address's halves, then the prefix. */
+struct v6_key {
+	uint64_t hi, lo;
+	unsigned prefix;
+};
+
+static struct v6_key v6_key(const struct addr *a)
 {
-	const struct addr *x = a, *y = b;
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	int c = memcmp(x->bytes, y->bytes, 16);
-	return c ? c : x->prefix - y->prefix;
+	struct v6_key k = {.prefix = (unsigned)a->prefix};
+	memcpy(&k.hi, a->bytes, 8);
+	memcpy(&k.lo, a->bytes + 8, 8);
+	k.hi = be64toh(k.hi);
+	k.lo = be64toh(k.lo);
+	return k;
+}
+
+static bool v6_before(const struct v6_key *a, const struct v6_key *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi;
+	return a->lo != b->lo ? a->lo < b->lo : a->prefix < b->prefix;
+}
+
+static bool v6_same(const struct v6_key *a, const struct v6_key *b)
+{
+	return a->hi == b->hi && a->lo == b->lo && a->prefix == b->prefix;
+}
+
+/* A bottom-up merge sort with the comparison inline: qsort comparing whole
+ * addresses through memcmp took a seventh of `dfwgen rules` on a list of a
+ * million entries, a tenth of them IPv6. */
+static void sort_v6(struct v6_key *v, size_t n)
+{
+	struct v6_key *tmp = xmalloc((n ? n : 1) * sizeof(*tmp)), *from = v, *to = tmp;
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n, hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				to[k++] = v6_before(&from[j], &from[i]) ? from[j++] : from[i++];
+			while (i < mid)
+				to[k++] = from[i++];
+			while (j < hi)
+				to[k++] = from[j++];
+		}
+		struct v6_key *swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != v)
+		memcpy(v, from, n * sizeof(*v));
+	free(tmp);
 }
 
 /* IPv4 entries as one integer: address, then prefix. */
@@ -736,16 +782,15 @@ static void unique_entries(struct ipset_def *set)
 		return;
 	size_t n4 = 0, n6 = 0;
 	uint64_t *keys = xmalloc((set->nentries + 1) * sizeof(*keys));
+	struct v6_key *v6 = xmalloc((set->nentries + 1) * sizeof(*v6)); /* aside: the result goes over the entries */
 	for (size_t i = 0; i < set->nentries; i++) {
 		if (set->entries[i].family == FAM_V4)
 			keys[n4++] = v4_key(&set->entries[i]);
 		else
-			set->entries[n6++] = set->entries[i]; /* IPv6 ones move to the front for now */
+			v6[n6++] = v6_key(&set->entries[i]);
 	}
-	/* the IPv6 ones aside, so the result can be written over the entries */
-	struct addr *v6 = xmalloc((n6 + 1) * sizeof(*v6)), *out = set->entries;
-	memcpy(v6, set->entries, n6 * sizeof(*v6));
-	qsort(v6, n6, sizeof(*v6), addr_order);
+	struct addr *out = set->entries;
+	sort_v6(v6, n6);
 	radix_sort(keys, n4);
 	size_t n = 0;
 	for (size_t i = 0; i < n4; i++) {
@@ -758,8 +803,13 @@ static void unique_entries(struct ipset_def *set)
 	}
 	set->count[0] = n;
 	for (size_t i = 0; i < n6; i++) {
-		if (!i || addr_order(&v6[i], &v6[i - 1]))
-			out[n++] = v6[i];
+		if (i && v6_same(&v6[i], &v6[i - 1]))
+			continue;
+		struct addr a = {.family = FAM_V6, .prefix = (int)v6[i].prefix};
+		uint64_t hi = htobe64(v6[i].hi), lo = htobe64(v6[i].lo);
+		memcpy(a.bytes, &hi, 8);
+		memcpy(a.bytes + 8, &lo, 8);
+		out[n++] = a;
 	}
 	set->count[1] = n - set->count[0];
 	free(keys);
