@@ -748,28 +748,28 @@ static uint64_t v4_key(const struct addr *a)
 }
 
 /* LSD radix sort of 40-bit keys: lists of a million addresses sort in linear
- * time. All five histograms in one read; the passes ping-pong between two
- * buffers (five passes: the result ends in the second one, copied back once). */
+ * time. Four passes of 10 bits (the counts stay in the cache); all four
+ * histograms in one read; the passes ping-pong between two buffers, so the
+ * result ends where it began. */
 static void radix_sort(uint64_t *v, size_t n)
 {
-	enum { PASSES = 5 };
-	uint64_t *tmp = xmalloc(n * sizeof(*tmp)), *from = v, *to = tmp;
-	size_t (*count)[257] = xcalloc(PASSES, sizeof(*count));
+	enum { PASSES = 4, BITS = 10, BUCKETS = 1 << BITS };
+	_Static_assert(PASSES % 2 == 0 && PASSES * BITS >= 40, "an even number of passes over all 40 bits");
+	uint64_t *tmp = xmalloc((n ? n : 1) * sizeof(*tmp)), *from = v, *to = tmp;
+	size_t (*count)[BUCKETS + 1] = xcalloc(PASSES, sizeof(*count));
 	for (size_t i = 0; i < n; i++) {
 		for (int p = 0; p < PASSES; p++)
-			count[p][((v[i] >> (8 * p)) & 0xff) + 1]++;
+			count[p][((v[i] >> (BITS * p)) & (BUCKETS - 1)) + 1]++;
 	}
 	for (int p = 0; p < PASSES; p++) {
-		for (int b = 0; b < 256; b++)
+		for (int b = 0; b < BUCKETS; b++)
 			count[p][b + 1] += count[p][b];
 		for (size_t i = 0; i < n; i++)
-			to[count[p][(from[i] >> (8 * p)) & 0xff]++] = from[i];
+			to[count[p][(from[i] >> (BITS * p)) & (BUCKETS - 1)]++] = from[i];
 		uint64_t *swap = from;
 		from = to;
 		to = swap;
 	}
-	if (from != v)
-		memcpy(v, from, n * sizeof(*v));
 	free(count);
 	free(tmp);
 }
