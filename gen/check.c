@@ -239,7 +239,7 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 						  dport ? "port" : "address");
 			}
 			const struct rule_opt *orig = rule_option(r, "conntrack", "--ctorigdstport");
-			const struct rule_opt *dir = rule_option(r, "conntrack", "--ctdir");
+			const struct rule_opt *dir = orig ? rule_option(r, "conntrack", "--ctdir") : NULL;
 			if (orig && (!dir || strcmp(rule_arg(r, dir, 0) ? rule_arg(r, dir, 0) : "", "ORIGINAL")))
 				diag_warn(d, "ctdir-missing", rule_tok_loc(r, orig->tok), "--ctorigdstport without --ctdir "
 					  "ORIGINAL also matches the replies of connections from that port");

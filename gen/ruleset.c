@@ -1250,7 +1250,9 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 			diags_move(d, &own[w], at[w], res[j].ndiags);
 			at[w] += res[j].ndiags;
 			if (res[j].rule && open) {
-				rs->rules[kept++] = rs->rules[j];
+				if (kept != j) /* a rule outside a table was left out before */
+					rs->rules[kept] = rs->rules[j];
+				kept++;
 				tb->n++;
 			}
 			j++;
@@ -1261,10 +1263,6 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 	if (tb && !tb->committed)
 		diag_error(d, "missing-commit", tb->loc, "table %s is never closed by COMMIT: iptables-restore "
 			   "would apply none of it", tb->name);
-	for (size_t i = 0; i < rs->n; i++) {
-		for (size_t k = 0; k < rs->tables[i].n; k++)
-			rs->tables[i].rules[k].table = &rs->tables[i];
-	}
 	for (int w = 0; w < 2; w++)
 		diags_free(&own[w]);
 	parser_free(&job[0].ps);

@@ -48,7 +48,6 @@ struct rule {
 	const char *policy; /* CMD_DECLARE / CMD_POLICY; "-" for user chains */
 	const char *newname;/* CMD_RENAME */
 	long num;           /* -I/-D/-R position; 0: none */
-	const struct table *table;
 	const char *spec;   /* canonical text of the specification, for -D and policies: spec_len
 	                     * bytes, no NUL (a canonical line's is the line's own text) */
 	uint32_t spec_len;

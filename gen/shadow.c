@@ -33,7 +33,8 @@ static int range_order(const void *a, const void *b)
 
 static void ports_normalise(struct port_list *p)
 {
-	qsort(p->r, (size_t)p->n, sizeof(p->r[0]), range_order);
+	if (p->n > 1) /* one port, the usual case: nothing to sort */
+		qsort(p->r, (size_t)p->n, sizeof(p->r[0]), range_order);
 	int k = 0;
 	for (int i = 0; i < p->n; i++) {
 		if (k && p->r[i].lo <= (unsigned)p->r[k - 1].hi + 1) {
