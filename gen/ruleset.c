@@ -1109,6 +1109,7 @@ static void parse_rule_line(struct parse_job *job, size_t j)
 static void *parse_range(void *arg)
 {
 	struct parse_job *job = arg;
+	prefault(job->rules + job->from, (job->to - job->from) * sizeof(*job->rules)); /* each thread its share */
 	for (size_t j = job->from; j < job->to; j++)
 		parse_rule_line(job, j);
 	return NULL;

@@ -491,6 +491,7 @@ static void add_coverer(struct coverers *cv, const struct model *m, const struct
 static void check_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)
 {
 	struct model m = {.shapes = xmalloc((c->n ? c->n : 1) * sizeof(*m.shapes))};
+	prefault(m.shapes, c->n * sizeof(*m.shapes));
 	struct coverers cv = {0};
 	struct index by_spec;
 	index_init(&by_spec, c->n);

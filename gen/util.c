@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static void *oom(void)
@@ -29,6 +30,17 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	return p ? p : oom();
+}
+
+void prefault(void *p, size_t n)
+{
+	static long page;
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+	uintptr_t to = ((uintptr_t)p + n) & ~((uintptr_t)page - 1);
+	if (to > from)
+		madvise((void *)from, to - from, MADV_POPULATE_WRITE); /* an old kernel refuses: no harm */
 }
 
 struct arena_block {
@@ -60,6 +72,7 @@ void *arena_alloc(struct arena *a, size_t n)
 	if ((size_t)(a->end - a->next) < n) {
 		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 		struct arena_block *b = xmalloc(sizeof(*b) + size);
+		prefault(b, sizeof(*b) + size); /* blocks fill up from the start */
 		b->prev = a->blocks;
 		a->blocks = b;
 		a->next = (char *)b->data;
