@@ -619,6 +619,7 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 		set->cap = set->nentries + src->nlines;
 		set->entries = xrealloc(set->entries, set->cap * sizeof(*set->entries));
 	}
+	prefault(set->entries + set->nentries, src->nlines * sizeof(*set->entries));
 	struct list_tally tally = {0};
 	char word[128]; /* longer than any address: only an error message needs more */
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
@@ -756,6 +757,7 @@ static void radix_sort(uint64_t *v, size_t n)
 	enum { PASSES = 4, BITS = 10, BUCKETS = 1 << BITS };
 	_Static_assert(PASSES % 2 == 0 && PASSES * BITS >= 40, "an even number of passes over all 40 bits");
 	uint64_t *tmp = xmalloc((n ? n : 1) * sizeof(*tmp)), *from = v, *to = tmp;
+	prefault(tmp, n * sizeof(*tmp));
 	size_t (*count)[BUCKETS + 1] = xcalloc(PASSES, sizeof(*count));
 	for (size_t i = 0; i < n; i++) {
 		for (int p = 0; p < PASSES; p++)
@@ -782,6 +784,7 @@ static void unique_entries(struct ipset_def *set)
 		return;
 	size_t n4 = 0, n6 = 0;
 	uint64_t *keys = xmalloc((set->nentries + 1) * sizeof(*keys));
+	prefault(keys, set->nentries * sizeof(*keys));
 	struct v6_key *v6 = xmalloc((set->nentries + 1) * sizeof(*v6)); /* aside: the result goes over the entries */
 	for (size_t i = 0; i < set->nentries; i++) {
 		if (set->entries[i].family == FAM_V4)
