@@ -66,8 +66,9 @@ bool addr_parse(const char *s, struct addr *out, const char **why)
 {
 	char buf[ADDR_STRLEN];
 	struct addr a = {0};
-	size_t n = strcspn(s, "/");
-	const char *slash = s[n] ? s + n : NULL;
+	const char *end = strchrnul(s, '/'); /* strcspn's set machinery costs a tenth of a big list's parse */
+	size_t n = (size_t)(end - s);
+	const char *slash = *end ? end : NULL;
 	if (quad_parse(s, n, a.bytes)) {
 		a.family = FAM_V4;
 	} else {

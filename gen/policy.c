@@ -598,6 +598,81 @@ static void report_list_tally(const struct list_tally *t, const struct source *s
 			   "(%zu in %s)", t->bad - LIST_ERRORS_SHOWN, src->name);
 }
 
+/* Where a list line's word is: false for a blank or comment-only line. *len
+ * is the whole line's. */
+static bool list_word(const struct source *src, size_t ln, const char **line, size_t *len, size_t *start,
+		      size_t *n)
+{
+	*line = source_line(src, (int)ln, len);
+	const char *hash = memchr(*line, '#', *len);
+	size_t end = hash ? (size_t)(hash - *line) : *len, s = 0;
+	while (s < end && isspace((unsigned char)(*line)[s]))
+		s++;
+	while (end > s && isspace((unsigned char)(*line)[end - 1]))
+		end--;
+	*start = s;
+	*n = end - s;
+	return s < end;
+}
+
+/* One list line the whole way, reporting what is wrong with it. */
+static void add_list_line(struct policy *p, struct ipset_def *set, const struct source *src, size_t ln,
+			  struct list_tally *t, struct diags *d)
+{
+	const char *line;
+	size_t len, start, n;
+	if (!list_word(src, ln, &line, &len, &start, &n))
+		return;
+	if (memchr(line, '\0', len)) {
+		if (show_bad(t, loc_line(src, (int)ln)))
+			diag_error(d, "bad-address", loc_line(src, (int)ln), "line contains a NUL byte");
+		return;
+	}
+	char *text = xstrndup(line + start, n);
+	struct item e = {.text = text, .loc = loc_span(src, (int)ln, (int)start + 1, (int)n)};
+	add_list_entry(p, set, &e, t, d);
+	free(text);
+}
+
+/* A list is read in two steps so that a big one can be parsed by two threads:
+ * a scan of a share of its lines writes each good entry to `out`, and for any
+ * other line a mark (family FAM_NONE, the line number as prefix, bytes[0] the
+ * family [global] leaves out, if that is all); then one walk in line order
+ * keeps the entries and sends each marked line down the reporting path. A
+ * share has room for one entry per line. */
+struct list_scan {
+	const struct policy *p;
+	const struct ipset_def *set;
+	const struct source *src;
+	size_t from, to; /* lines [from, to) */
+	struct addr *out;
+	size_t n;
+};
+
+static void *scan_list(void *arg)
+{
+	struct list_scan *s = arg;
+	char word[128]; /* longer than any address */
+	for (size_t ln = s->from; ln < s->to; ln++) {
+		const char *line, *why;
+		size_t len, start, n;
+		if (!list_word(s->src, ln, &line, &len, &start, &n))
+			continue;
+		struct addr a, mark = {.family = FAM_NONE, .prefix = (int)ln};
+		bool good = n < sizeof(word) && !memchr(line, '\0', len);
+		if (good) {
+			memcpy(word, line + start, n);
+			word[n] = '\0';
+			good = addr_parse(word, &a, &why) && a.prefix != 0 &&
+			       (s->set->type != SET_HASH_IP || a.prefix == addr_max_prefix(a.family));
+		}
+		if (good && !policy_family_on(s->p, a.family))
+			mark.bytes[0] = (uint8_t)a.family;
+		s->out[s->n++] = good && !mark.bytes[0] ? a : mark;
+	}
+	return NULL;
+}
+
 /* A `file =` list: one address or network per line, '#' comments. */
 static void add_list_file(struct policy *p, void *out, const struct item *it, struct diags *d)
 {
@@ -620,31 +695,28 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 		set->entries = xrealloc(set->entries, set->cap * sizeof(*set->entries));
 	}
 	prefault(set->entries + set->nentries, src->nlines * sizeof(*set->entries));
+	struct list_scan share[2] = {{.p = p, .set = set, .src = src, .from = 1, .to = src->nlines + 1,
+				      .out = set->entries + set->nentries}};
+	if (split_work(src->nlines)) {
+		share[1] = share[0];
+		share[0].to = share[1].from = 1 + src->nlines / 2;
+		share[1].out += src->nlines / 2;
+		run_pair(scan_list, &share[0], &share[1]);
+	} else {
+		scan_list(&share[0]);
+	}
+	/* The walk writes at or before the slot it reads: each slot yields at most one entry. */
 	struct list_tally tally = {0};
-	char word[128]; /* longer than any address: only an error message needs more */
-	for (size_t ln = 1; ln <= src->nlines; ln++) {
-		size_t len;
-		const char *line = source_line(src, (int)ln, &len);
-		const char *hash = memchr(line, '#', len);
-		size_t end = hash ? (size_t)(hash - line) : len, start = 0;
-		while (start < end && isspace((unsigned char)line[start]))
-			start++;
-		while (end > start && isspace((unsigned char)line[end - 1]))
-			end--;
-		if (start == end)
-			continue;
-		if (memchr(line, '\0', len)) {
-			if (show_bad(&tally, loc_line(src, (int)ln)))
-				diag_error(d, "bad-address", loc_line(src, (int)ln), "line contains a NUL byte");
-			continue;
+	for (int h = 0; h < 2; h++) {
+		for (size_t i = 0; i < share[h].n; i++) {
+			struct addr a = share[h].out[i];
+			if (a.family != FAM_NONE)
+				set->entries[set->nentries++] = a;
+			else if (a.bytes[0] && tally.ignored[a.bytes[0] == FAM_V6])
+				tally.ignored[a.bytes[0] == FAM_V6]++;
+			else
+				add_list_line(p, set, src, (size_t)a.prefix, &tally, d);
 		}
-		size_t n = end - start;
-		char *text = n < sizeof(word) ? memcpy(word, line + start, n) : xstrndup(line + start, n);
-		text[n] = '\0';
-		struct item e = {.text = text, .loc = loc_span(src, (int)ln, (int)start + 1, (int)n)};
-		add_list_entry(p, set, &e, &tally, d);
-		if (text != word)
-			free(text);
 	}
 	report_list_tally(&tally, src, d);
 }

@@ -41,6 +41,7 @@ char *sets_render(const struct policy *p)
 			/* a million entries: each line built in place and appended once, no printf */
 			char line[sizeof(name) + ADDR_STRLEN + 16];
 			int plen = snprintf(line, sizeof(line), "add %s.n ", name);
+			sb_reserve(&sb, count * ((size_t)plen + ADDR_STRLEN + 8));
 			for (size_t k = 0; k < s->nentries; k++) {
 				if ((int)s->entries[k].family != f)
 					continue;

@@ -242,6 +242,11 @@ static void sb_grow(struct strbuf *sb, size_t extra)
 	sb->cap = cap;
 }
 
+void sb_reserve(struct strbuf *sb, size_t extra)
+{
+	sb_grow(sb, extra);
+}
+
 void sb_addn(struct strbuf *sb, const char *s, size_t n)
 {
 	sb_grow(sb, n);

@@ -30,6 +30,8 @@ struct strbuf {
 	size_t len, cap;
 };
 
+/* Room for `extra` more bytes at once: a big text is then never copied while it grows. */
+void sb_reserve(struct strbuf *sb, size_t extra);
 void sb_add(struct strbuf *sb, const char *s);
 void sb_addn(struct strbuf *sb, const char *s, size_t n);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
