@@ -520,27 +520,32 @@ static void add_source(struct policy *p, void *out, const struct item *it, struc
 	VEC_PUSH(l->v, l->n, l->cap, r);
 }
 
-static void store_entry(struct ipset_def *set, const struct addr *a, const struct item *it, struct diags *d)
+static bool entry_fits(const struct ipset_def *set, const struct addr *a)
 {
-	if (a->prefix == 0) {
+	return a->prefix != 0 && (set->type != SET_HASH_IP || a->prefix == addr_max_prefix(a->family));
+}
+
+static void report_unfit(const struct ipset_def *set, const struct addr *a, const struct item *it, struct diags *d)
+{
+	if (a->prefix == 0)
 		diag_error(d, "bad-address", it->loc, "'%s' is every address, which no ipset can hold (ipset "
 			   "restore fails on it); to let everyone in, make the port public instead", it->text);
-		return;
-	}
-	if (set->type == SET_HASH_IP && a->prefix != addr_max_prefix(a->family)) {
+	else
 		diag_error(d, "bad-address", it->loc, "'%s' is a network, but [set %s] is hash:ip, "
 			   "which would add every address in it one by one; use type = hash:net",
 			   it->text, set->name);
-		return;
-	}
-	VEC_PUSH(set->entries, set->nentries, set->cap, *a);
 }
 
 static void add_entry_item(struct policy *p, void *out, const struct item *it, struct diags *d)
 {
+	struct ipset_def *set = out;
 	struct addr a;
-	if (parse_addr_item(it, &a, d) && family_wanted(p, &a, it->loc, d))
-		store_entry(out, &a, it, d);
+	if (!parse_addr_item(it, &a, d) || !family_wanted(p, &a, it->loc, d))
+		return;
+	if (entry_fits(set, &a))
+		VEC_PUSH(set->entries, set->nentries, set->cap, a);
+	else
+		report_unfit(set, &a, it, d);
 }
 
 /* A list of a million lines must not print a million diagnostics: the first
@@ -579,7 +584,10 @@ static void add_list_entry(struct policy *p, struct ipset_def *set, const struct
 			t->first_ignored[f] = it->loc;
 		return;
 	}
-	store_entry(set, &a, it, d);
+	if (entry_fits(set, &a))
+		VEC_PUSH(set->entries, set->nentries, set->cap, a);
+	else if (show_bad(t, it->loc))
+		report_unfit(set, &a, it, d);
 }
 
 static void report_list_tally(const struct list_tally *t, const struct source *src, struct diags *d)
@@ -663,8 +671,7 @@ static void *scan_list(void *arg)
 		if (good) {
 			memcpy(word, line + start, n);
 			word[n] = '\0';
-			good = addr_parse(word, &a, &why) && a.prefix != 0 &&
-			       (s->set->type != SET_HASH_IP || a.prefix == addr_max_prefix(a.family));
+			good = addr_parse(word, &a, &why) && entry_fits(s->set, &a);
 		}
 		if (good && !policy_family_on(s->p, a.family))
 			mark.bytes[0] = (uint8_t)a.family;

@@ -215,6 +215,16 @@ destroy dfw-trusted-6.n"
 	[[ "$stderr" == *"bad.list:11:1: error: bad entries from here on are not shown (15 in $BATS_TEST_TMPDIR/bad.list) [bad-address]"* ]]
 }
 
+@test "networks in a hash:ip list count as bad entries: ten shown, one error for the rest" {
+	for i in $(seq 1 30); do echo "10.$i.0.0/16"; done >"$BATS_TEST_TMPDIR/nets.list"
+	c=$(cfg c.ini <<<$'[set t]\ntype = hash:ip\nfile = nets.list\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	run -0 grep -c 'error:' <<<"$stderr"
+	assert_output 11
+	[[ "$stderr" == *"nets.list:10:1: error: '10.10.0.0/16' is a network, but [set t] is hash:ip"* ]]
+	[[ "$stderr" == *"nets.list:11:1: error: bad entries from here on are not shown (20 in $BATS_TEST_TMPDIR/nets.list) [bad-address]"* ]]
+}
+
 @test "addresses of a family left out are one warning per list file, not one per line" {
 	printf '2001:db8::1\n192.0.2.1\n2001:db8::2\n2001:db8::3\n' >"$BATS_TEST_TMPDIR/mixed.list"
 	c=$(cfg c.ini <<<$'[global]\nfamily = ipv4\n[set t]\nfile = mixed.list\n[host]\ntcp = 22\nallow = t')
