@@ -717,10 +717,11 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 	for (int h = 0; h < 2; h++) {
 		for (size_t i = 0; i < share[h].n; i++) {
 			struct addr a = share[h].out[i];
+			size_t *ignored = &tally.ignored[a.bytes[0] == FAM_V6];
 			if (a.family != FAM_NONE)
 				set->entries[set->nentries++] = a;
-			else if (a.bytes[0] && tally.ignored[a.bytes[0] == FAM_V6])
-				tally.ignored[a.bytes[0] == FAM_V6]++;
+			else if (a.bytes[0] && *ignored) /* the first one is located by the reporting path */
+				++*ignored;
 			else
 				add_list_line(p, set, src, (size_t)a.prefix, &tally, d);
 		}

@@ -1337,6 +1337,16 @@ static void index_chains(struct table_state *ts)
 	ts->last_name = NULL;
 }
 
+static struct chain_state *lookup_chain(struct table_state *ts, const char *name)
+{
+	long i = name_index_find(&ts->by_name, name, chain_name_at, ts->chains);
+	return i < 0 ? NULL : &ts->chains[i];
+}
+
+/* lookup_chain for the names in the ruleset being applied. They live as long
+ * as it does, so the last lookup is remembered by the name's address;
+ * state_apply forgets it before each ruleset (another's string could come
+ * to stand at a freed one's address). */
 static struct chain_state *find_chain(struct table_state *ts, const char *name)
 {
 	if (name != ts->last_name) {
@@ -1373,7 +1383,7 @@ struct chain_state *state_chain(struct fw_state *st, const char *table, const ch
 {
 	for (size_t i = 0; i < st->n; i++) {
 		if (!strcmp(st->tables[i].name, table))
-			return find_chain(&st->tables[i], chain);
+			return lookup_chain(&st->tables[i], chain);
 	}
 	return NULL;
 }
@@ -1632,6 +1642,7 @@ void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, st
 		if (table_index(tb->name) < 0)
 			continue;
 		struct table_state *ts = state_table(st, tb->name);
+		ts->last_name = NULL;
 		if (!noflush) {
 			drop_user_chains(ts);
 			for (size_t i = 0; i < ts->n; i++) {

@@ -137,9 +137,9 @@ struct table_state {
 	struct chain_state *chains;
 	size_t n, cap;
 	struct name_index by_name;
-	/* the last lookup, by the name's address: rules share their chain's and
-	 * target's name, and a dump names the same chain on line after line (so a
-	 * lookup writes: one thread at a time per state) */
+	/* the last lookup of a rule's chain or target, by the name's address:
+	 * rules share those names, and a dump names the same chain on line after
+	 * line (so applying a ruleset writes: one thread at a time per state) */
 	const char *last_name;
 	long last_at;
 };

@@ -34,9 +34,7 @@ void *xrealloc(void *p, size_t n)
 
 void prefault(void *p, size_t n)
 {
-	static long page;
-	if (!page)
-		page = sysconf(_SC_PAGESIZE);
+	long page = sysconf(_SC_PAGESIZE); /* glibc's answer from memory, no system call */
 	uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
 	uintptr_t to = ((uintptr_t)p + n) & ~((uintptr_t)page - 1);
 	if (to > from)
