@@ -13,15 +13,22 @@ fi
 # build: compiler, pkg-config, libinih, libpcre2
 # run:   iptables, ipset
 # tests: bats and its libraries, iproute2 (network namespaces), socat (probes),
-#        jq, valgrind, util-linux (setpriv), systemd (systemd-analyze verify);
-#        make fuzz: clang with libFuzzer
+#        jq, valgrind, util-linux (setpriv, nsenter), systemd (systemd-analyze verify);
+#        the real-Docker suite: docker.io (dockerd, containerd, runc) and
+#        busybox-static (the containers' image); make fuzz: clang with libFuzzer
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libinih-dev libpcre2-dev libmnl-dev \
 	iptables ipset \
 	bats bats-support bats-assert bats-file iproute2 socat jq kmod procps util-linux valgrind \
-	clang libclang-rt-14-dev systemd >/dev/null
+	clang libclang-rt-14-dev systemd docker.io busybox-static >/dev/null
+# Installing docker.io must not leave a daemon running in this namespace: the
+# tests start their own inside network namespaces. Debian's policy-rc.d (or no
+# systemd as PID 1) normally prevents it; say so if one runs anyway.
+if pgrep -x dockerd >/dev/null; then
+	echo "install.sh: note: a dockerd is running on this machine; the tests never touch it" >&2
+fi
 
 make
 make install PREFIX=/usr/local

@@ -31,20 +31,49 @@ static void add_drift(struct drifts *ds, int family, const char *kind, char *wha
 	VEC_PUSH(ds->v, ds->n, ds->cap, ((struct drift){family, kind, what}));
 }
 
-static void jump_drift(struct drifts *ds, int fam, struct fw_state *st, const char *from, const char *to, const char *kind)
+/* How many times FROM jumps to TO; *first: where the first jump is. */
+static size_t jumps_to(struct fw_state *st, const char *table, const char *from, const char *to, size_t *first)
 {
-	struct chain_state *c = state_chain(st, "filter", from);
-	size_t jumps = 0, first = 0;
+	struct chain_state *c = state_chain(st, table, from);
+	size_t n = 0;
+	*first = 0;
 	for (size_t i = 0; c && i < c->n; i++) {
-		if (c->rules[i]->target && !strcmp(c->rules[i]->target, to) && !jumps++)
-			first = i;
+		if (c->rules[i]->target && !strcmp(c->rules[i]->target, to) && !n++)
+			*first = i;
 	}
-	if (!jumps)
-		add_drift(ds, fam, kind, xasprintf("%s does not jump to %s", from, to));
-	else if (jumps > 1)
-		add_drift(ds, fam, kind, xasprintf("%s jumps to %s %zu times", from, to, jumps));
-	else if (first)
-		add_drift(ds, fam, kind, xasprintf("%s's jump to %s is rule %zu, not the first", from, to, first + 1));
+	return n;
+}
+
+/* first_needed: whether a jump below other rules is drift. */
+static void jump_drift(struct drifts *ds, int fam, struct fw_state *st, const char *table, const char *from,
+		       const char *to, const char *kind, bool first_needed)
+{
+	size_t first, n = jumps_to(st, table, from, to, &first);
+	char in[32] = "";
+	if (strcmp(table, "filter"))
+		snprintf(in, sizeof(in), " (%s)", table);
+	if (!n)
+		add_drift(ds, fam, kind, xasprintf("%s%s does not jump to %s", from, in, to));
+	else if (n > 1)
+		add_drift(ds, fam, kind, xasprintf("%s%s jumps to %s %zu times", from, in, to, n));
+	else if (first && first_needed)
+		add_drift(ds, fam, kind, xasprintf("%s%s's jump to %s is rule %zu, not the first", from, in, to, first + 1));
+}
+
+/* Whether FROM's first rule is the only jump to TO. */
+static bool jump_first(struct fw_state *st, const char *table, const char *from, const char *to)
+{
+	size_t first;
+	return jumps_to(st, table, from, to, &first) == 1 && first == 0;
+}
+
+/* Docker (up to 28.2) appends `-A DOCKER-USER -j RETURN` on every start when
+ * the chain has no such rule: after dfwgen's final rule it is harmless, and
+ * it is Docker's, not drift. */
+static bool dockers_return(const struct rule *r)
+{
+	static const char bare[] = "-j RETURN";
+	return r->spec && r->spec_len == sizeof(bare) - 1 && !memcmp(r->spec, bare, r->spec_len);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -68,10 +97,13 @@ static void one_sided(struct drifts *ds, int fam, char sign, const char *chain, 
 }
 
 /* Rules present on one side only, in chain order. */
-static void chain_drift(struct drifts *ds, int fam, struct fw_state *live, struct fw_state *want, const char *name)
+static void chain_drift(struct drifts *ds, int fam, struct fw_state *live, struct fw_state *want, const char *table,
+			const char *name, bool docker_return)
 {
-	struct chain_state *a = state_chain(live, "filter", name), *b = state_chain(want, "filter", name);
+	struct chain_state *a = state_chain(live, table, name), *b = state_chain(want, table, name);
 	size_t na = a ? a->n : 0, nb = b ? b->n : 0;
+	if (docker_return && na && dockers_return(a->rules[na - 1]) && (!nb || !dockers_return(b->rules[nb - 1])))
+		na--;
 	char **ka = xcalloc(na + 1, sizeof(char *)), **kb = xcalloc(nb + 1, sizeof(char *));
 	for (size_t i = 0; i < na; i++)
 		ka[i] = rule_key(a->rules[i]);
@@ -184,10 +216,16 @@ static void collect_drift(const struct plan *p, const char *live_sets, struct dr
 		if (!p->family[f])
 			continue;
 		int fam = f ? 6 : 4;
-		jump_drift(ds, fam, p->live_state[f], "INPUT", p->host_chain, "input-jump");
-		jump_drift(ds, fam, p->live_state[f], "FORWARD", p->container_chain, "forward-jump");
-		chain_drift(ds, fam, p->live_state[f], p->after_state[f], p->host_chain);
-		chain_drift(ds, fam, p->live_state[f], p->after_state[f], p->container_chain);
+		struct fw_state *live = p->live_state[f], *want = p->after_state[f];
+		jump_drift(ds, fam, live, "filter", "INPUT", p->host_chain, "input-jump", true);
+		jump_drift(ds, fam, live, p->guard_table, "FORWARD", p->guard_chain, "guard-jump", true);
+		/* Docker 20.10 puts its own IPv6 FORWARD rules above ours on every
+		 * start; while the guard is first, published ports stay filtered */
+		jump_drift(ds, fam, live, "filter", "FORWARD", p->container_chain, "forward-jump",
+			   !jump_first(live, p->guard_table, "FORWARD", p->guard_chain));
+		chain_drift(ds, fam, live, want, "filter", p->host_chain, false);
+		chain_drift(ds, fam, live, want, "filter", p->container_chain, true);
+		chain_drift(ds, fam, live, want, p->guard_table, p->guard_chain, false);
 	}
 	set_drift(ds, p, live_sets);
 }

@@ -225,8 +225,11 @@ static struct policy *load_policy(const struct options *o, struct ini_doc *doc, 
 
 /* ---- the live ruleset ---- */
 
-/* The host's filter table: from --live, or from the save tool (backend: a
- * flavour, or NULL for whatever `iptables-save` is). */
+/* The tables dfwgen writes: filter, and mangle for the guard chain. */
+static const char *const live_tables[] = {"filter", GUARD_TABLE};
+
+/* The host's filter and mangle tables: from --live, or from the save tool
+ * (backend: a flavour, or NULL for whatever `iptables-save` is). */
 static struct source *read_live(const struct options *o, const char *backend, enum family f, struct diags *d)
 {
 	if (o->live && !strcmp(o->live, "none"))
@@ -235,7 +238,7 @@ static struct source *read_live(const struct options *o, const char *backend, en
 		return source_load(o->live, (struct loc){0}, d);
 	if (geteuid() != 0) {
 		diag_warn(d, "live-unknown", (struct loc){0}, "not root, so the live ruleset is unknown: the "
-			  "output assumes no jump to " HOST_CHAIN " or " CONTAINER_CHAIN " exists yet "
+			  "output assumes no jump to " HOST_CHAIN ", " CONTAINER_CHAIN " or " GUARD_CHAIN " exists yet "
 			  "(pass --live FILE or --live none)");
 		return NULL;
 	}
@@ -244,18 +247,24 @@ static struct source *read_live(const struct options *o, const char *backend, en
 		host_tool(tool, sizeof(tool), backend, f, "save");
 	else
 		snprintf(tool, sizeof(tool), "%s", f == FAM_V4 ? "iptables-save" : "ip6tables-save");
-	const char *argv[] = {tool, "-t", "filter", NULL};
-	struct cmd_result r = host_run(argv, NULL);
-	if (r.status != 0) {
-		diag_error(d, "live-unreadable", (struct loc){0}, "'%s -t filter' failed (exit %d): %s", tool, r.status,
-			   r.err && *r.err ? r.err : "no message");
+	struct strbuf text = {0};
+	for (size_t t = 0; t < sizeof(live_tables) / sizeof(*live_tables); t++) {
+		const char *argv[] = {tool, "-t", live_tables[t], NULL};
+		struct cmd_result r = host_run(argv, NULL);
+		if (r.status != 0) {
+			diag_error(d, "live-unreadable", (struct loc){0}, "'%s -t %s' failed (exit %d): %s", tool,
+				   live_tables[t], r.status, r.err && *r.err ? r.err : "no message");
+			cmd_result_free(&r);
+			sb_free(&text);
+			return NULL;
+		}
+		sb_add(&text, r.out);
 		cmd_result_free(&r);
-		return NULL;
 	}
 	char *name = xasprintf("<%s>", tool);
-	struct source *src = source_from_text(name, r.out, strlen(r.out));
+	size_t len = text.len;
+	struct source *src = source_from_text(name, sb_steal(&text), len);
 	free(name);
-	free(r.err);
 	return src;
 }
 
@@ -455,6 +464,8 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 	pl->backend = backend;
 	pl->host_chain = HOST_CHAIN;
 	pl->container_chain = CONTAINER_CHAIN;
+	pl->guard_chain = GUARD_CHAIN;
+	pl->guard_table = GUARD_TABLE;
 	for (int f = 0; f < 2 && code == EXIT_OK; f++) {
 		enum family fam = f ? FAM_V6 : FAM_V4;
 		pl->family[f] = policy_family_on(run->p, fam);

@@ -126,10 +126,12 @@ static void port_allow_rows(struct tvar *v, const struct policy *p, enum scope s
 	}
 }
 
-static void build_env(struct tenv *e, const struct policy *p, enum family f)
+/* guard: the environment of the mangle copy of the container rules, where
+ * REJECT is not allowed (the kernel's REJECT is filter-only): it drops. */
+static void build_env(struct tenv *e, const struct policy *p, enum family f, bool guard)
 {
 	bool v6 = f == FAM_V6;
-	scalar(e, "action", xstrdup(p->action == ACTION_DROP ? "DROP" : v6 ?
+	scalar(e, "action", xstrdup(p->action == ACTION_DROP || guard ? "DROP" : v6 ?
 		"REJECT --reject-with icmp6-port-unreachable" : "REJECT --reject-with icmp-port-unreachable"));
 	scalar(e, "log_prefix", xasprintf("\"%s\"", p->log_prefix));
 	scalar(e, "log_limit", xstrdup(p->log_limit));
@@ -275,6 +277,13 @@ static void add_collapsed(struct strbuf *out, const char *s)
 	sb_addc(out, '\n');
 }
 
+/* A template pass: its environment, and for the guard pass the chain its
+ * lines are moved to. */
+struct pass {
+	const struct tenv *env;
+	const char *chain;   /* NULL: the lines stay where the template puts them */
+};
+
 static void emit_line(struct rendered *out, struct strbuf *sb, const char *text, struct loc origin)
 {
 	add_collapsed(sb, text);
@@ -282,9 +291,10 @@ static void emit_line(struct rendered *out, struct strbuf *sb, const char *text,
 	out->origin[out->norigin++] = origin;
 }
 
-static void expand(const struct tenv *e, const char *line, size_t len, const struct ref *refs, size_t nrefs,
+static void expand(const struct pass *ps, const char *line, size_t len, const struct ref *refs, size_t nrefs,
 		   struct rendered *out, struct strbuf *sb, struct loc origin)
 {
+	const struct tenv *e = ps->env;
 	/* the distinct lists of the line and an odometer over their rows */
 	size_t lists[16], nl = 0, pos[16] = {0};
 	for (size_t i = 0; i < nrefs; i++) {
@@ -310,7 +320,15 @@ static void expand(const struct tenv *e, const char *line, size_t len, const str
 			at = refs[i].end;
 		}
 		sb_addn(&l, line + at, len - at);
-		emit_line(out, sb, l.buf ? l.buf : "", origin);
+		const char *text = l.buf ? l.buf : "";
+		char *moved = NULL;
+		if (ps->chain) {
+			/* containers.rules appends to DOCKER-USER (checked when the template is read) */
+			text += strspn(text, " \t") + strlen("-A " CONTAINER_CHAIN);
+			text = moved = xasprintf("-A %s%s", ps->chain, text);
+		}
+		emit_line(out, sb, text, origin);
+		free(moved);
 		sb_free(&l);
 		size_t k = nl;
 		while (k-- > 0) {
@@ -323,9 +341,19 @@ static void expand(const struct tenv *e, const char *line, size_t len, const str
 	}
 }
 
-static bool render_template(const struct tenv *e, const char *dir, const char *file, struct rendered *out,
+/* Whether a template line appends to DOCKER-USER: only those can be moved
+ * into the guard chain. */
+static bool appends_to_container_chain(const char *line, size_t len)
+{
+	static const char want[] = "-A " CONTAINER_CHAIN;
+	size_t n = sizeof(want) - 1;
+	return len > n && !memcmp(line, want, n) && (line[n] == ' ' || line[n] == '\t');
+}
+
+static bool render_template(const struct pass *ps, const char *dir, const char *file, struct rendered *out,
 			    struct strbuf *sb, struct diags *d)
 {
+	const struct tenv *e = ps->env;
 	char *path = xasprintf("%s/%s", dir, file);
 	struct source *src = source_load(path, (struct loc){0}, d);
 	free(path);
@@ -342,22 +370,30 @@ static bool render_template(const struct tenv *e, const char *dir, const char *f
 			i++;
 		if (i == len || line[i] == '#')
 			continue;
+		if (ps->chain && !appends_to_container_chain(line + i, len - i)) {
+			diag_error(d, "template-syntax", loc_span(src, (int)ln, (int)i + 1, (int)(len - i)),
+				   "every line of %s must append to " CONTAINER_CHAIN " (-A " CONTAINER_CHAIN " ...): "
+				   "dfwgen repeats these rules in the %s table's " GUARD_CHAIN " chain", file, GUARD_TABLE);
+			ok = false;
+			continue;
+		}
 		struct ref *refs;
 		size_t nrefs;
 		if (!parse_refs(e, src, (int)ln, line, len, &refs, &nrefs, d)) {
 			ok = false;
 			continue;
 		}
-		expand(e, line, len, refs, nrefs, out, sb, loc_line(src, (int)ln));
+		expand(ps, line, len, refs, nrefs, out, sb, loc_line(src, (int)ln));
 		free(refs);
 	}
 	return ok;
 }
 
 /* Leaves exactly one unconditional jump from `from` to `to`, as its first rule. */
-static void fix_jump(struct rendered *out, struct strbuf *sb, struct fw_state *live, const char *from, const char *to)
+static void fix_jump(struct rendered *out, struct strbuf *sb, struct fw_state *live, const char *table,
+		     const char *from, const char *to)
 {
-	struct chain_state *c = live ? state_chain(live, "filter", from) : NULL;
+	struct chain_state *c = live ? state_chain(live, table, from) : NULL;
 	char *plain = xasprintf("-j %s", to);
 	size_t jumps = 0;
 	bool first_ok = false;
@@ -387,23 +423,33 @@ static void fix_jump(struct rendered *out, struct strbuf *sb, struct fw_state *l
 bool render_rules(const struct policy *p, enum family f, const char *template_dir,
 		  struct fw_state *live, struct rendered *out, struct diags *d)
 {
-	struct tenv e = {0};
+	struct tenv e = {0}, guard_env = {0};
 	struct strbuf sb = {0};
 	memset(out, 0, sizeof(*out));
-	build_env(&e, p, f);
+	build_env(&e, p, f, false);
+	build_env(&guard_env, p, f, true);
+	struct pass plain = {.env = &e}, guard = {.env = &guard_env, .chain = GUARD_CHAIN};
 	char *head = xasprintf("# dfwgen: IPv%d rules for %s --noflush (load dfwgen's ipsets first)",
 			       f, f == FAM_V4 ? "iptables-restore" : "ip6tables-restore");
 	emit_line(out, &sb, head, (struct loc){0});
 	free(head);
+	/* the guard first: it closes published ports whatever filter FORWARD holds */
+	emit_line(out, &sb, "*" GUARD_TABLE, (struct loc){0});
+	emit_line(out, &sb, ":" GUARD_CHAIN " - [0:0]", (struct loc){0});
+	bool guard_ok = render_template(&guard, template_dir, "containers.rules", out, &sb, d);
+	fix_jump(out, &sb, live, GUARD_TABLE, "FORWARD", GUARD_CHAIN);
+	emit_line(out, &sb, "COMMIT", (struct loc){0});
 	emit_line(out, &sb, "*filter", (struct loc){0});
 	emit_line(out, &sb, ":" HOST_CHAIN " - [0:0]", (struct loc){0});
 	emit_line(out, &sb, ":" CONTAINER_CHAIN " - [0:0]", (struct loc){0});
-	bool ok = render_template(&e, template_dir, "host.rules", out, &sb, d);
-	ok &= render_template(&e, template_dir, "containers.rules", out, &sb, d);
-	fix_jump(out, &sb, live, "INPUT", HOST_CHAIN);
-	fix_jump(out, &sb, live, "FORWARD", CONTAINER_CHAIN);
+	bool ok = render_template(&plain, template_dir, "host.rules", out, &sb, d);
+	/* a broken containers.rules was reported by the guard pass already */
+	ok &= guard_ok && render_template(&plain, template_dir, "containers.rules", out, &sb, d);
+	fix_jump(out, &sb, live, "filter", "INPUT", HOST_CHAIN);
+	fix_jump(out, &sb, live, "filter", "FORWARD", CONTAINER_CHAIN);
 	emit_line(out, &sb, "COMMIT", (struct loc){0});
 	env_free(&e);
+	env_free(&guard_env);
 	out->text = sb_steal(&sb);
 	return ok;
 }

@@ -8,6 +8,12 @@
 
 #define HOST_CHAIN "FILTERS"
 #define CONTAINER_CHAIN "DOCKER-USER"
+/* The container rules again, in the mangle table's FORWARD chain, which runs
+ * before filter's at the forward hook and which Docker never writes: whatever
+ * order Docker gives filter FORWARD (20.10 puts its own IPv6 rules above our
+ * jump on every restart), traffic to published ports meets these rules first. */
+#define GUARD_CHAIN "DFWGEN-FORWARD"
+#define GUARD_TABLE "mangle"
 
 struct rendered {
 	char *text;
@@ -17,7 +23,7 @@ struct rendered {
 	size_t ntemplates;
 };
 
-/* live: the host's filter state (NULL when unknown), used to emit exactly the
+/* live: the host's filter and mangle state (NULL when unknown), used to emit exactly the
  * -D/-I lines that leave one jump to each chain as its parent's first rule.
  * Returns false (with errors recorded) if a template is broken. */
 bool render_rules(const struct policy *p, enum family f, const char *template_dir,

@@ -30,12 +30,14 @@ dfw_status() {
 	in_ns host "$DFWGEN" status -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE" "$@"
 }
 
-# The host's filter tables and sets, without counters, and without what ipset
-# randomises on every swap (the hash seed, and so the order of members).
+# The host's filter and mangle tables and sets, without counters, and without
+# what ipset randomises on every swap (the hash seed, and so the order of members).
 snapshot() {
 	{
 		in_ns host iptables-save -t filter
 		in_ns host ip6tables-save -t filter
+		in_ns host iptables-save -t mangle
+		in_ns host ip6tables-save -t mangle
 	} | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
 	in_ns host ipset save | sed 's/ initval 0x[0-9a-f]*//' | sort
 }

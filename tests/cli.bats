@@ -68,7 +68,7 @@ setup() {
 	[ "$(id -u)" -ne 0 ] || as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 	run -0 --separate-stderr "${as_user[@]}" "$DFWGEN" -t "$TEMPLATES" -c /dev/null -d "$ROOT/rules.d"
 	assert_line '-I INPUT 1 -j FILTERS'
-	assert_equal "$stderr" "dfwgen: warning: not root, so the live ruleset is unknown: the output assumes no jump to FILTERS or DOCKER-USER exists yet (pass --live FILE or --live none) [live-unknown]"
+	assert_equal "$stderr" "dfwgen: warning: not root, so the live ruleset is unknown: the output assumes no jump to FILTERS, DOCKER-USER or DFWGEN-FORWARD exists yet (pass --live FILE or --live none) [live-unknown]"
 }
 
 @test "--live with a file that is not a ruleset is an error, nothing printed" {
@@ -103,14 +103,25 @@ setup() {
 @test "unknown and unterminated placeholders are located in the template" {
 	cp -r "$TEMPLATES" "$BATS_TEST_TMPDIR/tpl"
 	n=$(wc -l <"$BATS_TEST_TMPDIR/tpl/containers.rules")
-	echo '-A FILTERS -s {{trusted_net}} -j ACCEPT' >>"$BATS_TEST_TMPDIR/tpl/containers.rules"
-	echo '-A FILTERS -s {{host_allow.match -j ACCEPT' >>"$BATS_TEST_TMPDIR/tpl/containers.rules"
-	echo '-A FILTERS {{host_allow.nope}} -j ACCEPT' >>"$BATS_TEST_TMPDIR/tpl/containers.rules"
+	echo '-A DOCKER-USER -s {{trusted_net}} -j RETURN' >>"$BATS_TEST_TMPDIR/tpl/containers.rules"
+	echo '-A DOCKER-USER -s {{host_allow.match -j RETURN' >>"$BATS_TEST_TMPDIR/tpl/containers.rules"
+	echo '-A DOCKER-USER {{host_allow.nope}} -j RETURN' >>"$BATS_TEST_TMPDIR/tpl/containers.rules"
 	run -2 --separate-stderr "$DFWGEN" -t "$BATS_TEST_TMPDIR/tpl" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --live none
 	assert_equal "$output" ""
-	[[ "$stderr" == *"tpl/containers.rules:$((n + 1)):15: error: unknown placeholder 'trusted_net' (README lists them) [template-unknown]"* ]]
-	[[ "$stderr" == *"tpl/containers.rules:$((n + 2)):15: error: placeholder is not closed with '}}' [template-syntax]"* ]]
-	[[ "$stderr" == *"tpl/containers.rules:$((n + 3)):12: error: 'host_allow' has no field 'nope' [template-unknown]"* ]]
+	[[ "$stderr" == *"tpl/containers.rules:$((n + 1)):19: error: unknown placeholder 'trusted_net' (README lists them) [template-unknown]"* ]]
+	[[ "$stderr" == *"tpl/containers.rules:$((n + 2)):19: error: placeholder is not closed with '}}' [template-syntax]"* ]]
+	[[ "$stderr" == *"tpl/containers.rules:$((n + 3)):16: error: 'host_allow' has no field 'nope' [template-unknown]"* ]]
+	# each reported once, though the container rules are rendered twice
+	assert_equal "$(grep -c "unknown placeholder 'trusted_net'" <<<"$stderr")" 1
+}
+
+@test "a containers.rules line that does not append to DOCKER-USER is refused, located" {
+	cp -r "$TEMPLATES" "$BATS_TEST_TMPDIR/tpl"
+	n=$(wc -l <"$BATS_TEST_TMPDIR/tpl/containers.rules")
+	echo '-I DOCKER-USER 1 -j RETURN' >>"$BATS_TEST_TMPDIR/tpl/containers.rules"
+	run -2 --separate-stderr "$DFWGEN" -t "$BATS_TEST_TMPDIR/tpl" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --live none
+	assert_equal "$output" ""
+	[[ "$stderr" == *"tpl/containers.rules:$((n + 1)):1: error: every line of containers.rules must append to DOCKER-USER"*"[template-syntax]"* ]]
 }
 
 @test "the output contains no rule the config did not ask for (injection attempts are refused)" {
@@ -132,5 +143,5 @@ external = $value")
 	c=$(cfg inj.ini <<<$'[host]\ntcp = 22\n[docker]\nexternal = COMMIT')
 	run -0 dfw -c "$c" -d "$BATS_TEST_TMPDIR/empty" --live none
 	run -0 grep -c '^COMMIT$' <<<"$output"
-	assert_output 1
+	assert_output 2 # the mangle table's guard and the filter table
 }

@@ -93,6 +93,27 @@ cu -> web = filtered"
 		assert_output '-A FORWARD -j DOCKER-USER'
 		run -0 matrix 4
 		assert_output "$TRUSTED_MATRIX"
+		run -0 matrix 6
+		assert_output "$TRUSTED_MATRIX"
+	done
+}
+
+@test "4: protection does not depend on where Docker leaves dfwgen's FORWARD jump" {
+	for layout in le27 ge28; do
+		reset_firewall $layout
+		apply "$FIXTURES/e2e/trusted.ini"
+		# what Docker 20.10 does to IPv6 on a restart: its rules first, ours below
+		for fam in iptables ip6tables; do
+			in_ns host "$fam" -D FORWARD -j DOCKER-USER
+			in_ns host "$fam" -A FORWARD -j DOCKER-USER
+		done
+		run -0 matrix 4
+		assert_output "$TRUSTED_MATRIX"
+		run -0 matrix 6
+		assert_output "$TRUSTED_MATRIX"
+		# the guard in mangle FORWARD did it: its DROP counted the probes
+		[ "$(counter DFWGEN-FORWARD DROP iptables mangle)" -gt 0 ]
+		[ "$(counter DFWGEN-FORWARD DROP ip6tables mangle)" -gt 0 ]
 	done
 }
 
@@ -186,7 +207,9 @@ cu -> web = filtered"
 	before=$(counter FILTERS 'LOG')
 	assert_equal "$(probe cu 198.51.100.1 9999)" filtered
 	[ "$(counter FILTERS 'LOG')" -gt "$before" ]
-	before=$(counter DOCKER-USER 'LOG')
+	# published ports are refused (and logged) by the guard in mangle FORWARD,
+	# which runs before DOCKER-USER
+	before=$(counter DFWGEN-FORWARD 'LOG' iptables mangle)
 	assert_equal "$(probe cu 198.51.100.1 8000)" filtered
-	[ "$(counter DOCKER-USER 'LOG')" -gt "$before" ]
+	[ "$(counter DFWGEN-FORWARD 'LOG' iptables mangle)" -gt "$before" ]
 }

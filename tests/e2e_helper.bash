@@ -99,7 +99,7 @@ wait_listening() {
 reset_firewall() {
 	local fam
 	for fam in iptables ip6tables; do
-		for table in filter nat raw; do
+		for table in filter nat raw mangle; do
 			in_ns host "$fam" -t "$table" -F
 			in_ns host "$fam" -t "$table" -X
 		done
@@ -111,25 +111,39 @@ reset_firewall() {
 	DOCKER_LAYOUT=$1
 }
 
-# What dockerd does when it restarts: rebuilds its own chains and its FORWARD
-# jump (deleted, re-inserted at position 1); never touches DOCKER-USER or FILTERS.
+# What dockerd does when it restarts (as the real 20.10 was seen to do): it
+# rebuilds its own chains and nat/raw rules, deletes its own FORWARD rules
+# (its jump to DOCKER-USER included) and inserts them again at the top, so a
+# jump another tool put first ends up below them; up to 28.2 it appends
+# `-j RETURN` to DOCKER-USER when the chain has none. It never flushes
+# DOCKER-USER or FILTERS, and never writes the mangle table.
 docker_restart() {
-	local fam save chain
+	local fam save chain rule n
 	for fam in 4 6; do
 		save=iptables
 		[ $fam = 6 ] && save=ip6tables
-		in_ns host "$save" -F FORWARD
 		for table in nat raw; do in_ns host "$save" -t "$table" -F; done
+		mapfile -t forward < <(sed -n 's/^-A FORWARD //p' "$FIXTURES/docker/$DOCKER_LAYOUT.v$fam")
+		for rule in "${forward[@]}"; do
+			# shellcheck disable=SC2086 # a rule is words
+			while in_ns host "$save" -D FORWARD $rule 2>/dev/null; do :; done
+		done
 		for chain in $(in_ns host "$save" -S | awk '$1 == "-N" && $2 ~ /^DOCKER/ && $2 != "DOCKER-USER" { print $2 }'); do
 			in_ns host "$save" -F "$chain"
 		done
 		for chain in $(in_ns host "$save" -S | awk '$1 == "-N" && $2 ~ /^DOCKER/ && $2 != "DOCKER-USER" { print $2 }'); do
 			in_ns host "$save" -X "$chain"
 		done
-		grep -v -e '^:DOCKER-USER' -e '^-A DOCKER-USER' "$FIXTURES/docker/$DOCKER_LAYOUT.v$fam" >"$BATS_TEST_TMPDIR/docker-restart"
+		grep -v -e '^:DOCKER-USER' -e '^-A DOCKER-USER' -e '^-A FORWARD' "$FIXTURES/docker/$DOCKER_LAYOUT.v$fam" \
+			>"$BATS_TEST_TMPDIR/docker-restart"
 		in_ns host "${save}-restore" --noflush "$BATS_TEST_TMPDIR/docker-restart"
-		# up to 28.2 Docker appends a RETURN when DOCKER-USER has none
-		if [ "$DOCKER_LAYOUT" = le27 ] && ! in_ns host "$save" -S DOCKER-USER | grep -q -e '-j RETURN'; then
+		n=1
+		for rule in "${forward[@]}"; do
+			# shellcheck disable=SC2086
+			in_ns host "$save" -I FORWARD $n $rule
+			n=$((n + 1))
+		done
+		if [ "$DOCKER_LAYOUT" = le27 ] && ! in_ns host "$save" -S DOCKER-USER | grep -qx -e '-A DOCKER-USER -j RETURN'; then
 			in_ns host "$save" -A DOCKER-USER -j RETURN
 		fi
 	done
@@ -187,7 +201,7 @@ matrix() {
 	cat "$out"/* | sort
 }
 
-# counter CHAIN PATTERN [iptables|ip6tables]: packets of the first rule matching PATTERN.
+# counter CHAIN PATTERN [iptables|ip6tables [TABLE]]: packets of the first rule matching PATTERN.
 counter() {
-	in_ns host "${3:-iptables}" -t filter -L "$1" -v -x -n | awk -v pat="$2" 'index($0, pat) { print $1; exit }'
+	in_ns host "${3:-iptables}" -t "${4:-filter}" -L "$1" -v -x -n | awk -v pat="$2" 'index($0, pat) { print $1; exit }'
 }

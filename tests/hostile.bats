@@ -149,12 +149,12 @@ conf() {
 	c=$(conf '[docker]\nexternal = COMMIT, x.y-z@1\nbridges = br-+\n[global]\nlog = yes\nlog_prefix = "; # $ * ! -j ACCEPT"\n[set t]\nentries = 192.0.2.0/24\n[port q]\nport = 1-65535\nallow = t\n')
 	run -0 --separate-stderr "$DFWGEN" -t "$TEMPLATES" -c "$c" -d "$BATS_TEST_TMPDIR/empty" --live none
 	for line in "${lines[@]}"; do
-		[[ $line =~ ^(#\ dfwgen:.*|\*filter|:FILTERS\ -\ \[0:0\]|:DOCKER-USER\ -\ \[0:0\]|COMMIT|-I\ INPUT\ 1\ -j\ FILTERS|-I\ FORWARD\ 1\ -j\ DOCKER-USER)$ ]] ||
-			[[ $line =~ ^-A\ (FILTERS|DOCKER-USER)\ .*-m\ comment\ --comment\ \"dfwgen:\ [^\"]*\"\ -j\ [A-Z]+( --log-prefix \"[^\"]*\")?$ ]] ||
+		[[ $line =~ ^(#\ dfwgen:.*|\*filter|\*mangle|:FILTERS\ -\ \[0:0\]|:DOCKER-USER\ -\ \[0:0\]|:DFWGEN-FORWARD\ -\ \[0:0\]|COMMIT|-I\ INPUT\ 1\ -j\ FILTERS|-I\ FORWARD\ 1\ -j\ (DOCKER-USER|DFWGEN-FORWARD))$ ]] ||
+			[[ $line =~ ^-A\ (FILTERS|DOCKER-USER|DFWGEN-FORWARD)\ .*-m\ comment\ --comment\ \"dfwgen:\ [^\"]*\"\ -j\ [A-Z]+( --log-prefix \"[^\"]*\")?$ ]] ||
 			{ echo "unexpected line: $line" >&2; return 1; }
 	done
 	run -0 grep -c '^COMMIT$' <<<"$output"
-	assert_output 1
+	assert_output 2
 }
 
 @test "check: truncated files, binary garbage, 1 MB lines and unbalanced quotes are errors" {
