@@ -14,6 +14,7 @@
 #include "diag.h"
 #include "host.h"
 #include "ini.h"
+#include "live.h"
 #include "policy.h"
 #include "render.h"
 #include "ruleset.h"
@@ -363,6 +364,34 @@ static bool load_live(struct run *run, const char *backend, enum family f, struc
 	return ok;
 }
 
+/* Checks of the config against this host: interfaces that exist, ports that
+ * Docker really publishes (read from the nat table). Only when dfwgen reads
+ * the host itself: with --live FILE the output may be meant for another one. */
+static void check_against_host(struct run *run, const char *backend)
+{
+	live_check_interfaces(run->p, &run->d);
+	enum family f = policy_family_on(run->p, FAM_V4) ? FAM_V4 : FAM_V6;
+	char tool[64];
+	if (backend)
+		host_tool(tool, sizeof(tool), backend, f, "save");
+	else
+		snprintf(tool, sizeof(tool), "%s", f == FAM_V4 ? "iptables-save" : "ip6tables-save");
+	const char *argv[] = {tool, "-t", "nat", NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	if (r.status == 0 && r.out) {
+		char *name = xasprintf("<%s -t nat>", tool);
+		struct source *src = keep_source(run, source_from_text(name, r.out, strlen(r.out)));
+		r.out = NULL;
+		free(name);
+		struct diags scratch = {0};
+		struct ruleset *nat = keep_ruleset(run, ruleset_parse(src, f, &scratch));
+		if (!diags_failed(&scratch))
+			live_check_published(run->p, nat, &run->d);
+		diags_free(&scratch);
+	}
+	cmd_result_free(&r);
+}
+
 /* Renders one family and checks the result like any file `dfwgen check` reads. */
 static const char *generate_rules(struct run *run, enum family f, struct fw_state *live, int *code)
 {
@@ -416,6 +445,11 @@ static int cmd_rules(struct run *run)
 	struct fw_state live = {0};
 	int code = EXIT_OK;
 	const char *text = NULL;
+	if (!run->o.live && geteuid() == 0) {
+		check_against_host(run, NULL);
+		if (diags_failed(&run->d))
+			return EXIT_USAGE;
+	}
 	if (load_live(run, NULL, f, &live, 1))
 		text = generate_rules(run, f, &live, &code);
 	else
@@ -509,6 +543,9 @@ static int cmd_apply(struct run *run, bool status_only)
 	};
 	bool changes = !status_only && !ao.dry_run;
 	const char *backend = host_backend(run->o.backend);
+	check_against_host(run, backend);
+	if (diags_failed(&run->d))
+		return EXIT_USAGE;
 	int lock = changes ? apply_begin(ao.state_dir, backend, &run->d) : 0;
 	int code = lock < 0 ? EXIT_USAGE : build_plan(run, backend, &pl, st);
 	if (code == EXIT_OK)

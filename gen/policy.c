@@ -438,6 +438,8 @@ static void add_iface(struct policy *p, void *out, const struct item *it, struct
 	}
 	struct iface_list *l = out;
 	VEC_PUSH(l->v, l->n, l->cap, xstrdup(it->text));
+	l->locs = xrealloc(l->locs, l->cap * sizeof(*l->locs));
+	l->locs[l->n - 1] = it->loc;
 }
 
 bool policy_family_on(const struct policy *p, enum family f)
@@ -486,6 +488,8 @@ static void add_port(struct policy *p, void *out, const struct item *it, struct 
 			return; /* fragments may repeat what another opened */
 	}
 	VEC_PUSH(l->v, l->n, l->cap, r);
+	l->locs = xrealloc(l->locs, l->cap * sizeof(*l->locs));
+	l->locs[l->n - 1] = it->loc;
 }
 
 static long find_set(const struct policy *p, const char *name)
@@ -954,7 +958,9 @@ static void build_port(struct policy *p, struct port_allow *pa, const struct mse
 		add_port(p, &one, &it, d);
 		if (one.n)
 			pa->port = one.v[0];
+		pa->port_loc = v.loc;
 		free(one.v);
+		free(one.locs);
 	}
 	if (required(s, "allow", d))
 		each_item(p, s, "allow", &pa->allow, add_source, d);
@@ -1116,6 +1122,7 @@ static void free_ifaces(struct iface_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->v[i]);
 	free(l->v);
+	free(l->locs);
 }
 
 static void free_merged(struct merged *m)
@@ -1154,10 +1161,14 @@ void policy_free(struct policy *p)
 	free(p->sets);
 	free_sources(&p->host.allow);
 	free(p->host.tcp.v);
+	free(p->host.tcp.locs);
 	free(p->host.udp.v);
+	free(p->host.udp.locs);
 	free_sources(&p->containers.allow);
 	free(p->containers.tcp.v);
+	free(p->containers.tcp.locs);
 	free(p->containers.udp.v);
+	free(p->containers.udp.locs);
 	for (size_t i = 0; i < p->nports; i++) {
 		free(p->ports[i].name);
 		free_sources(&p->ports[i].allow);

@@ -42,6 +42,7 @@ struct source_list {
 
 struct port_list {
 	struct port_range *v;
+	struct loc *locs; /* where each came from (cap entries) */
 	size_t n, cap;
 };
 
@@ -58,6 +59,7 @@ struct port_allow {
 	enum scope scope;
 	enum proto proto;
 	struct port_range port;
+	struct loc port_loc;
 	struct source_list allow;
 };
 
@@ -70,6 +72,7 @@ struct user_policy {
 
 struct iface_list {
 	char **v;
+	struct loc *locs; /* where each came from (cap entries); loc.src NULL: a default */
 	size_t n, cap;
 };
 

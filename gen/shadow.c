@@ -488,6 +488,17 @@ static void add_coverer(struct coverers *cv, const struct model *m, const struct
 	}
 }
 
+/* Up to 28.2 Docker appends `-A DOCKER-USER -j RETURN` on every start when
+ * the chain has no such rule, after whatever is there: below a final DROP it
+ * is unreachable by design, not a mistake in the file. */
+static bool dockers_trailing_return(const struct chain_state *c, size_t i)
+{
+	static const char bare[] = "-j RETURN";
+	const struct rule *r = c->rules[i];
+	return i + 1 == c->n && !strcmp(c->name, "DOCKER-USER") && r->spec && r->spec_len == sizeof(bare) - 1 &&
+	       !memcmp(r->spec, bare, r->spec_len);
+}
+
 static void check_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)
 {
 	struct model m = {.shapes = xmalloc((c->n ? c->n : 1) * sizeof(*m.shapes))};
@@ -513,7 +524,9 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 			}
 			int cover = dup >= 0 ? -1 : find_cover(&m, &cv, s);
 			const struct rule *e = cover >= 0 ? c->rules[cover] : NULL;
-			if (dup >= 0)
+			if (e && m.shapes[cover].unconditional && dockers_trailing_return(c, i))
+				; /* Docker's own, after dfwgen's final rule: harmless */
+			else if (dup >= 0)
 				diag_warn(d, "duplicate-rule", r->loc, "this rule repeats the rule at line %d of %s word for "
 					  "word", c->rules[dup]->loc.line, c->name);
 			else if (e && m.shapes[cover].unconditional)

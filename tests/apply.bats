@@ -319,3 +319,40 @@ wanted_members() {
 	run -0 in_ns host ip6tables-legacy -F
 	run -0 in_ns host ip6tables-legacy -X
 }
+
+@test "[docker] external naming an interface the host lacks: apply and status refuse, naming those it has" {
+	printf '[docker]\nexternal = ext-t, eht0\n[host]\ntcp = 22\n' >"$BATS_TEST_TMPDIR/typo.ini"
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	run -2 --separate-stderr in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/typo.ini" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	[[ "$stderr" == *"typo.ini:2:19: error: [docker] external names 'eht0', which this host does not have (it has: lo, "*"ext-t"*"[no-such-interface]"* ]]
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	run -2 --separate-stderr in_ns host "$DFWGEN" status -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/typo.ini" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	[[ "$stderr" == *"[no-such-interface]"* ]]
+	# generating as root from the live state says the same; for another host (--live) it cannot know
+	run -2 --separate-stderr in_ns host "$DFWGEN" -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/typo.ini" -d "$BATS_TEST_TMPDIR/empty"
+	[[ "$stderr" == *"[no-such-interface]"* ]]
+	run -0 in_ns host "$DFWGEN" -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/typo.ini" -d "$BATS_TEST_TMPDIR/empty" --live none
+	# a wildcard that matches an interface is fine
+	printf '[docker]\nexternal = ext-+\n[host]\ntcp = 22\n' >"$BATS_TEST_TMPDIR/wild.ini"
+	run -0 in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/wild.ini" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+}
+
+@test "a bridge the config names that does not exist yet is a warning; the defaults are not" {
+	printf '[docker]\nbridges = docker0, docker7\n[host]\ntcp = 22\n' >"$BATS_TEST_TMPDIR/br.ini"
+	run -0 --separate-stderr in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/br.ini" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	[[ "$stderr" == *"br.ini:2:20: warning: [docker] bridges names 'docker7', which does not exist (yet)"*"[no-such-bridge]"* ]]
+	# docker_gwbridge (a default) exists only under Swarm: no word about it
+	run -0 --separate-stderr dfw_apply
+	[[ "$stderr" != *"no-such-bridge"* ]]
+}
+
+@test "a [port] or [containers] port that is a container's port, not a published one, is a warning naming what is" {
+	# the imitation publishes 8000 -> web:80, 5432 -> db:5432, 8081 -> app:8080
+	printf '[host]\ntcp = 22\n[containers]\ntcp = 80, 5432\n[port django]\nport = 8080\nallow = 192.0.2.10\n' >"$BATS_TEST_TMPDIR/ports.ini"
+	run -0 --separate-stderr in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/ports.ini" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+	[[ "$stderr" == *"ports.ini:6:8: warning: [port django] 8080 is a container's port, not a published one: nothing is published on 8080 here; 8081 -> 172.17.0.4:8080 is (name the published port: 8081) [not-published]"* ]]
+	[[ "$stderr" == *"ports.ini:4:7: warning: [containers] tcp 80 is a container's port, not a published one: nothing is published on 80 here; 8000 -> 172.17.0.2:80 is"* ]]
+	# 5432 is published as itself: no word about it
+	[[ "$stderr" != *"tcp 5432"* ]]
+}

@@ -193,6 +193,16 @@ G=$'*filter\n:FILTERS - [0:0]\n-I INPUT 1 -j FILTERS'
 	expect unreachable-rule 5 0 <<<"$F"$'\n-A FILTERS -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A FILTERS -j ACCEPT\n-A FILTERS -p tcp --dport 22 -j DROP\nCOMMIT'
 }
 
+@test "[unreachable-rule] not for the -j RETURN Docker appends to DOCKER-USER after dfwgen's DROP" {
+	dump=$'*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:DOCKER-USER - [0:0]\n-A FORWARD -j DOCKER-USER\n-A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED -j RETURN\n-A DOCKER-USER -i docker0 -j RETURN\n-A DOCKER-USER -j DROP'
+	run -0 --separate-stderr "$DFWGEN" check --full --format json - <<<"$dump"$'\n-A DOCKER-USER -j RETURN\nCOMMIT'
+	run -0 jq -r '.[] | .id' <<<"$output"
+	refute_output --partial unreachable-rule
+	# anywhere else it is still found: not last, or in another chain
+	expect unreachable-rule 9 0 --full <<<"$dump"$'\n-A DOCKER-USER -j RETURN\n-A DOCKER-USER -j RETURN\nCOMMIT'
+	expect unreachable-rule 5 0 <<<"$F"$'\n-A FILTERS -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A FILTERS -j ACCEPT\n-A FILTERS -j RETURN\nCOMMIT'
+}
+
 @test "[jump-not-first] INPUT's jump appended, or not first in a dump" {
 	expect jump-not-first 3 1 <<<"$F"$'\n-A INPUT -j FILTERS\n-A FILTERS -j ACCEPT\nCOMMIT'
 	expect jump-not-first 6 0 --full <<<$'*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:FILTERS - [0:0]\n-A INPUT -i lo -j ACCEPT\n-A INPUT -j FILTERS\n-A FILTERS -j ACCEPT\nCOMMIT'

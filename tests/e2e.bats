@@ -213,3 +213,18 @@ cu -> web = filtered"
 	assert_equal "$(probe cu 198.51.100.1 8000)" filtered
 	[ "$(counter DFWGEN-FORWARD 'LOG' iptables mangle)" -gt "$before" ]
 }
+
+@test "a packet from outside with a container's source address is not returned to Docker" {
+	reset_firewall le27
+	apply "$FIXTURES/e2e/devto.ini" # [docker] subnets = 172.17.0.0/16, fd00:dead:beef::/64
+	# cu sends from 172.17.0.99 to the published 5432; db counts what arrives
+	in_ns db iptables -F INPUT
+	in_ns db iptables -A INPUT -s 172.17.0.99 -p tcp --dport 5432
+	in_ns cu ip addr add 172.17.0.99/32 dev eth0
+	in_ns cu timeout 3 socat -T1 -u /dev/null TCP:198.51.100.1:5432,bind=172.17.0.99,connect-timeout=1 || true
+	in_ns cu ip addr del 172.17.0.99/32 dev eth0
+	run -0 in_ns db iptables -L INPUT -v -x -n
+	[ "$(in_ns db iptables -L INPUT -v -x -n | awk '/172.17.0.99/ { print $1 }')" = 0 ]
+	# the guard dropped it (the subnets RETURN once counted it)
+	[ "$(counter DFWGEN-FORWARD 'DROP' iptables mangle)" -gt 0 ]
+}

@@ -1,0 +1,183 @@
+#include "live.h"
+
+#include "util.h"
+
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- interfaces ---- */
+
+static bool iface_matches(const char *pattern, const char *name)
+{
+	size_t n = strlen(pattern);
+	if (n > 1 && pattern[n - 1] == '+')
+		return !strncmp(pattern, name, n - 1);
+	return !strcmp(pattern, name);
+}
+
+static bool iface_present(const struct if_nameindex *ifs, const char *pattern)
+{
+	for (const struct if_nameindex *i = ifs; i && i->if_name; i++) {
+		if (iface_matches(pattern, i->if_name))
+			return true;
+	}
+	return false;
+}
+
+/* "lo, eth0, docker0" */
+static char *iface_names(const struct if_nameindex *ifs)
+{
+	struct strbuf sb = {0};
+	for (const struct if_nameindex *i = ifs; i && i->if_name; i++)
+		sb_addf(&sb, "%s%s", sb.len ? ", " : "", i->if_name);
+	return sb_steal(&sb);
+}
+
+void live_check_interfaces(const struct policy *p, struct diags *d)
+{
+	struct if_nameindex *ifs = if_nameindex();
+	if (!ifs)
+		return;
+	char *names = iface_names(ifs);
+	for (size_t i = 0; i < p->external.n; i++) {
+		if (!iface_present(ifs, p->external.v[i]))
+			diag_error(d, "no-such-interface", p->external.locs[i], "[docker] external names '%s', which "
+				   "this host does not have (it has: %s): the final action would apply to no real "
+				   "interface, and every published port would stay open", p->external.v[i], names);
+	}
+	for (size_t i = 0; i < p->bridges.n; i++) {
+		const char *b = p->bridges.v[i];
+		/* defaults and wildcards name bridges Docker may make later */
+		if (!p->bridges.locs[i].src || b[strlen(b) - 1] == '+' || iface_present(ifs, b))
+			continue;
+		diag_warn(d, "no-such-bridge", p->bridges.locs[i], "[docker] bridges names '%s', which does not "
+			  "exist (yet); its traffic counts as Docker-internal once Docker makes it", b);
+	}
+	free(names);
+	if_freenameindex(ifs);
+}
+
+/* ---- published ports ---- */
+
+struct published {
+	enum proto proto;
+	struct port_range host; /* what clients connect to */
+	char *to;               /* --to-destination ADDR:PORT */
+	unsigned to_port;       /* 0: not said (the same as the host port) */
+};
+
+static bool parse_range(const char *s, struct port_range *r)
+{
+	char *end;
+	unsigned long lo = strtoul(s, &end, 10), hi = lo;
+	if (end == s || lo > 65535)
+		return false;
+	if (*end == ':' || *end == '-') {
+		const char *h = end + 1;
+		hi = strtoul(h, &end, 10);
+		if (end == h || hi > 65535 || hi < lo)
+			return false;
+	}
+	if (*end)
+		return false;
+	r->lo = (unsigned)lo;
+	r->hi = (unsigned)hi;
+	return true;
+}
+
+/* The port of "ADDR:PORT", "[V6]:PORT" or "ADDR:LO-HI" (its low end); 0 if none. */
+static unsigned dest_port(const char *to)
+{
+	const char *colon = strrchr(to, ':');
+	if (!colon || (strchr(to, ':') != colon && to[0] != '['))
+		return 0; /* a bare IPv6 address */
+	if (to[0] == '[' && colon[-1] != ']')
+		return 0;
+	struct port_range r;
+	char buf[16];
+	snprintf(buf, sizeof(buf), "%s", colon + 1);
+	buf[strcspn(buf, "-")] = '\0';
+	return parse_range(buf, &r) ? r.lo : 0;
+}
+
+/* Docker's DNAT rules: -p tcp|udp --dport N -j DNAT --to-destination ADDR:PORT. */
+static void collect_published(const struct ruleset *nat, struct published **v, size_t *n)
+{
+	size_t cap = 0;
+	for (size_t t = 0; nat && t < nat->n; t++) {
+		if (strcmp(nat->tables[t].name, "nat"))
+			continue;
+		for (size_t k = 0; k < nat->tables[t].n; k++) {
+			const struct rule *r = &nat->tables[t].rules[k];
+			if (!r->target || strcmp(r->target, "DNAT") || !r->proto || r->proto_neg)
+				continue;
+			struct published pb = {0};
+			if (!strcmp(r->proto, "tcp"))
+				pb.proto = PROTO_TCP;
+			else if (!strcmp(r->proto, "udp"))
+				pb.proto = PROTO_UDP;
+			else
+				continue;
+			const struct rule_opt *dport = rule_option(r, NULL, "--dport");
+			const struct rule_opt *to = rule_option(r, NULL, "--to-destination");
+			const char *port = dport && !dport->neg ? rule_arg(r, dport, 0) : NULL;
+			const char *dest = to ? rule_arg(r, to, 0) : NULL;
+			if (!port || !dest || !parse_range(port, &pb.host))
+				continue;
+			pb.to = xstrdup(dest);
+			pb.to_port = dest_port(dest);
+			VEC_PUSH(*v, *n, cap, pb);
+		}
+	}
+}
+
+static bool overlaps(const struct port_range *a, const struct port_range *b)
+{
+	return a->lo <= b->hi && b->lo <= a->hi;
+}
+
+/* Warns when `want` is published nowhere but is the container side of a DNAT. */
+static void check_port(const struct published *v, size_t n, enum proto proto, const struct port_range *want,
+		       const char *where, struct loc loc, struct diags *d)
+{
+	const struct published *behind = NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].proto != proto)
+			continue;
+		if (overlaps(&v[i].host, want))
+			return;
+		if (!behind && v[i].to_port && v[i].to_port >= want->lo && v[i].to_port <= want->hi)
+			behind = &v[i];
+	}
+	if (!behind)
+		return;
+	char wanted[16], host[16];
+	port_format(want, '-', wanted, sizeof(wanted));
+	port_format(&behind->host, '-', host, sizeof(host));
+	diag_warn(d, "not-published", loc, "%s %s is a container's port, not a published one: nothing is published "
+		  "on %s here; %s -> %s is (name the published port: %s)", where, wanted, wanted, host, behind->to,
+		  host);
+}
+
+void live_check_published(const struct policy *p, const struct ruleset *nat, struct diags *d)
+{
+	struct published *v = NULL;
+	size_t n = 0;
+	collect_published(nat, &v, &n);
+	for (size_t i = 0; n && i < p->nports; i++) {
+		const struct port_allow *pa = &p->ports[i];
+		if (pa->scope != SCOPE_CONTAINERS)
+			continue;
+		char *where = xasprintf("[port %s]", pa->name);
+		check_port(v, n, pa->proto, &pa->port, where, pa->port_loc, d);
+		free(where);
+	}
+	for (size_t i = 0; n && i < p->containers.tcp.n; i++)
+		check_port(v, n, PROTO_TCP, &p->containers.tcp.v[i], "[containers] tcp", p->containers.tcp.locs[i], d);
+	for (size_t i = 0; n && i < p->containers.udp.n; i++)
+		check_port(v, n, PROTO_UDP, &p->containers.udp.v[i], "[containers] udp", p->containers.udp.locs[i], d);
+	for (size_t i = 0; i < n; i++)
+		free(v[i].to);
+	free(v);
+}

@@ -1,0 +1,22 @@
+/* Checks of the configuration against the host it is applied to, made only
+ * when dfwgen reads the live state itself (apply, status, and generating as
+ * root without --live): names of interfaces that exist, ports that Docker
+ * really publishes. */
+#ifndef DFW_LIVE_H
+#define DFW_LIVE_H
+
+#include "policy.h"
+#include "ruleset.h"
+
+/* [docker] external names an interface this host lacks: an error (a typo
+ * there turns the final action off for every real interface). A bridge the
+ * config names that does not exist yet: a warning (Docker makes bridges
+ * later). */
+void live_check_interfaces(const struct policy *p, struct diags *d);
+
+/* nat: the host's nat table (Docker's DNAT rules), parsed. A [port] or
+ * [containers] port that no DNAT publishes, but that is a container port
+ * behind one, is a warning naming what is published. */
+void live_check_published(const struct policy *p, const struct ruleset *nat, struct diags *d);
+
+#endif
