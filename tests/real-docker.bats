@@ -67,6 +67,67 @@ cu -> web = filtered"
 	assert_output "$SEED004"
 	run -0 real_matrix 6
 	assert_output "$SEED004"
+	# Docker re-appended its -j RETURN to DOCKER-USER and put its IPv6 rules
+	# above our jump: neither is drift, and neither is a finding of check
+	run -0 in_ns host iptables -S DOCKER-USER
+	assert_line '-A DOCKER-USER -j RETURN'
 	run real_status "$FIXTURES/real-docker/seed004.ini"
 	assert_success
+	in_ns host iptables-save -t filter >"$BATS_TEST_TMPDIR/dump.v4"
+	run "$DFWGEN" check --full "$BATS_TEST_TMPDIR/dump.v4"
+	refute_output --partial 'unreachable-rule'
+}
+
+@test "seed 001: the trusted set reaches every published port; status in sync" {
+	run -0 real_apply "$FIXTURES/real-docker/seed001.ini"
+	run -0 real_matrix 4
+	assert_output "$SEED001"
+	run -0 real_matrix 6
+	assert_output "$SEED001"
+	run -0 real_status "$FIXTURES/real-docker/seed001.ini"
+}
+
+@test "docker network create, and a container on it: filtered like the rest, status in sync" {
+	run -0 real_apply "$FIXTURES/real-docker/seed001.ini"
+	dk network create --ipv6 --subnet fd00:d0d::/64 dfwtnet >/dev/null
+	run_web extra 8001 80 --network dfwtnet
+	wait_published 8001
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then a=HOST_ADDR4; else a=HOST_ADDR6; fi
+		declare -n addr=$a
+		assert_equal "$(probe ct "${addr[ct]}" 8001)" open
+		assert_equal "$(probe cu "${addr[cu]}" 8001)" filtered
+	done
+	# the new bridge is br-<id>: Docker-internal by the default br-+, so the
+	# container still reaches the outside world
+	listen ct 7000
+	wait_for 30 in_ns ct ss -Hltn 'sport = :7000'
+	run -0 dk exec extra nc -w 2 192.0.2.10 7000 </dev/null
+	run -0 real_status "$FIXTURES/real-docker/seed001.ini"
+	dk rm -f extra >/dev/null
+	dk network rm dfwtnet >/dev/null
+}
+
+@test "a container restarted with a new address: the rules follow the published port" {
+	run -0 real_apply "$FIXTURES/real-docker/seed004.ini"
+	old=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' web)
+	dk stop web >/dev/null
+	# another container takes web's address meanwhile
+	dk run -d --init --name squatter local/busybox sleep 600 >/dev/null
+	dk start web >/dev/null
+	wait_published 8000
+	new=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' web)
+	[ "$old" != "$new" ]
+	run -0 real_matrix 4
+	assert_output "$SEED004"
+	run -0 real_matrix 6
+	assert_output "$SEED004"
+	run -0 real_status "$FIXTURES/real-docker/seed004.ini"
+	dk rm -f squatter >/dev/null
+}
+
+@test "the container's port instead of the published one is a warning naming what the daemon publishes" {
+	printf '[host]\ntcp = 22\n[port web]\nport = 80\nallow = 192.0.2.10\n' >"$BATS_TEST_TMPDIR/advice.ini"
+	run -0 --separate-stderr real_apply "$BATS_TEST_TMPDIR/advice.ini"
+	[[ "$stderr" == *"[port web] 80 is a container's port, not a published one: nothing is published on 80 here; 8000 -> 172.17.0."*":80 is (name the published port: 8000) [not-published]"* ]]
 }
