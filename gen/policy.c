@@ -35,7 +35,8 @@ static const struct section_def sections[] = {
 	{"docker", false, KEYS({"bridges", LIST, "docker0, docker_gwbridge, br-+"},
 			       {"subnets", LIST, "172.17.0.0/16, 172.18.0.0/16"},
 			       {"external", LIST, ""}, {"swarm", SCALAR, "no"},
-			       {"swarm_peers", LIST, ""})},
+			       {"swarm_peers", LIST, ""}, {"swarm_data_port", SCALAR, "4789"},
+			       {"swarm_manager_port", SCALAR, "2377"})},
 	{"set", true, KEYS({"type", SCALAR, "hash:net"}, {"entries", LIST, ""},
 			   {"file", LIST, ""}, {"maxelem", SCALAR, ""})},
 	{"host", false, KEYS({"allow", LIST, ""}, {"tcp", LIST, ""}, {"udp", LIST, ""},
@@ -759,6 +760,16 @@ static void build_global(struct policy *p, const struct msection *s, struct diag
 			   "to 65535", ssh.text);
 }
 
+/* A cluster port Docker lets the admin move (--data-path-port, --listen-addr). */
+static unsigned swarm_port(struct mval v, const char *key, struct diags *d)
+{
+	unsigned long port;
+	if (parse_uint(v.text, 65535, &port) && port > 0)
+		return (unsigned)port;
+	diag_error(d, "bad-port", v.loc, "%s '%s' must be a port, 1 to 65535", key, v.text);
+	return 0;
+}
+
 static void build_docker(struct policy *p, const struct msection *s, struct diags *d)
 {
 	each_item(p, s, "bridges", &p->bridges, add_iface, d);
@@ -766,9 +777,9 @@ static void build_docker(struct policy *p, const struct msection *s, struct diag
 	each_item(p, s, "external", &p->external, add_iface, d);
 	parse_bool(scalar(s, "swarm"), &p->swarm, d);
 	each_item(p, s, "swarm_peers", &p->swarm_peers, add_source, d);
-	if (p->swarm && p->swarm_peers.n == 0)
-		diag_error(d, "swarm-without-peers", scalar(s, "swarm").loc,
-			   "swarm = yes needs swarm_peers (the other nodes' addresses or a set of them)");
+	/* swarm = yes without peers is a single-node swarm: no cluster port opens */
+	p->swarm_data_port = swarm_port(scalar(s, "swarm_data_port"), "swarm_data_port", d);
+	p->swarm_manager_port = swarm_port(scalar(s, "swarm_manager_port"), "swarm_manager_port", d);
 }
 
 /* IPv6 entries as integers: the address's halves, then the prefix. */

@@ -89,6 +89,7 @@ struct policy {
 	size_t nsubnets, subnets_cap;
 	bool swarm;
 	struct source_list swarm_peers;
+	unsigned swarm_data_port, swarm_manager_port; /* VXLAN (4789), managers (2377) */
 
 	struct ipset_def *sets;
 	size_t nsets, sets_cap;

@@ -18,7 +18,7 @@ struct tvar {
 };
 
 struct tenv {
-	struct tvar v[24];
+	struct tvar v[32];
 	size_t n;
 };
 
@@ -156,6 +156,8 @@ static void build_env(struct tenv *e, const struct policy *p, enum family f, boo
 		addr_format(&p->subnets[i], buf, true);
 		row(subnets, xstrdup(buf));
 	}
+	scalar(e, "swarm_data_port", xasprintf("%u", p->swarm_data_port));
+	scalar(e, "swarm_manager_port", xasprintf("%u", p->swarm_manager_port));
 	struct tvar *peers = var(e, "swarm_peers", match_fields);
 	if (p->swarm)
 		source_rows(peers, p, &p->swarm_peers, f);

@@ -137,12 +137,28 @@ setup() { load test_helper; }
 	assert_line '-A FILTERS -p tcp -m tcp --dport 2377 -s 192.0.2.11/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
 	assert_line '-A FILTERS -p udp -m udp --dport 7946 -s 192.0.2.10/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
 	assert_line '-A FILTERS -p esp -s 192.0.2.11/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
+	# plain VXLAN: every unencrypted overlay, the ingress network included
+	assert_line '-A FILTERS -p udp -m udp --dport 4789 -s 192.0.2.11/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
 }
 
-@test "swarm = yes without peers is an error" {
-	c=$(cfg c.ini <<<$'[docker]\nswarm = yes\n[host]\ntcp = 22')
+@test "swarm_data_port and swarm_manager_port move the cluster ports Docker lets you move" {
+	c=$(cfg c.ini <<<$'[docker]\nswarm = yes\nswarm_peers = 192.0.2.10\nswarm_data_port = 4790\nswarm_manager_port = 2477\n[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	assert_line '-A FILTERS -p udp -m policy --dir in --pol ipsec -m udp --dport 4790 -s 192.0.2.10/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j RETURN'
+	assert_line '-A FILTERS -p udp -m udp --dport 4790 -s 192.0.2.10/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
+	assert_line '-A FILTERS -p tcp -m tcp --dport 2477 -s 192.0.2.10/32 -m comment --comment "dfwgen: [docker] swarm_peers" -j ACCEPT'
+	refute_output --partial '4789'
+	refute_output --partial '2377'
+	c=$(cfg c.ini <<<$'[docker]\nswarm = yes\nswarm_data_port = 0\n[host]\ntcp = 22')
 	run -2 --separate-stderr dfwc "$c"
-	[[ "$stderr" == *"c.ini:2:9: error: swarm = yes needs swarm_peers (the other nodes' addresses or a set of them) [swarm-without-peers]"* ]]
+	[[ "$stderr" == *"c.ini:3:19: error: swarm_data_port '0' must be a port, 1 to 65535 [bad-port]"* ]]
+}
+
+@test "swarm = yes without peers is a single-node swarm: no cluster port opens" {
+	c=$(cfg c.ini <<<$'[docker]\nswarm = yes\n[host]\ntcp = 22')
+	run -0 --separate-stderr dfwc "$c"
+	refute_output --partial 'swarm_peers'
+	refute_output --partial '2377'
 }
 
 @test "swarm = no (the default) writes no cluster rule even with peers listed" {

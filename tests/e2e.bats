@@ -196,6 +196,16 @@ cu -> web = filtered"
 	in_ns ct socat -u - UDP:192.0.2.1:7946 <<<"ping"
 	in_ns cu socat -u - UDP:198.51.100.1:7946 <<<"ping"
 	assert_equal "$(counter FILTERS 'udp dpt:7946')" "$((before + 1))"
+	# plain VXLAN (unencrypted overlays, ingress) from the peer is accepted,
+	# from others it meets the final action
+	plain_vxlan() { in_ns host iptables -L FILTERS -v -x -n | awk '/udp dpt:4789/ && !/ipsec/ { print $1 }'; }
+	before=$(plain_vxlan)
+	drops=$(counter FILTERS '[global] action')
+	in_ns ct socat -u - UDP:192.0.2.1:4789 <<<"vxlan"
+	in_ns ct socat -u - UDP:192.0.2.1:4789 <<<"vxlan"
+	in_ns cu socat -u - UDP:198.51.100.1:4789 <<<"vxlan"
+	assert_equal "$(plain_vxlan)" "$((before + 2))"
+	assert_equal "$(counter FILTERS '[global] action')" "$((drops + 1))"
 	# ipsec-protected VXLAN from the peers is the chain's first rule
 	run -0 in_ns host iptables -S FILTERS 1
 	assert_output '-A FILTERS -s 192.0.2.10/32 -p udp -m policy --dir in --pol ipsec -m udp --dport 4789 -m comment --comment "dfwgen: [docker] swarm_peers" -j RETURN'
