@@ -163,6 +163,16 @@ wait_published() {
 	done
 }
 
+# wait_serving NAME PORT: until the container answers on PORT at its own
+# IPv4 and IPv6 addresses, from the host (the DNAT rules come before that).
+wait_serving() {
+	local name=$1 port=$2 a4 a6
+	a4=$(dk inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")
+	a6=$(dk inspect -f '{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}{{end}}' "$name")
+	wait_for 150 in_ns host socat -u /dev/null "TCP:$a4:$port,connect-timeout=1" &&
+		wait_for 150 in_ns host socat -u /dev/null "TCP:[$a6]:$port,connect-timeout=1"
+}
+
 docker_host_up() {
 	require_netns
 	require_docker
@@ -179,6 +189,8 @@ docker_host_up() {
 	run_web web 8000 80
 	run_web db 5432 5432
 	wait_published 8000 5432
+	wait_serving web 80
+	wait_serving db 5432
 }
 
 # Removes the containers, stops both daemons by PID, then whatever is left in
@@ -206,22 +218,17 @@ docker_host_down() {
 	ns_teardown
 }
 
-# real_apply CONFIG [apply options...]: `dfwgen apply` inside the host.
-real_apply() {
-	local config=$1
-	shift
+# real_dfw COMMAND CONFIG [options...]: `dfwgen apply|status` inside the host.
+real_dfw() {
+	local command=$1 config=$2
+	shift 2
 	mkdir -p "$BATS_TEST_TMPDIR/empty" "$BATS_FILE_TMPDIR/state"
-	in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$config" -d "$BATS_TEST_TMPDIR/empty" \
+	in_ns host "$DFWGEN" "$command" -t "$TEMPLATES" -c "$config" -d "$BATS_TEST_TMPDIR/empty" \
 		--state-dir "$BATS_FILE_TMPDIR/state" "$@"
 }
 
-real_status() {
-	local config=$1
-	shift
-	mkdir -p "$BATS_TEST_TMPDIR/empty" "$BATS_FILE_TMPDIR/state"
-	in_ns host "$DFWGEN" status -t "$TEMPLATES" -c "$config" -d "$BATS_TEST_TMPDIR/empty" \
-		--state-dir "$BATS_FILE_TMPDIR/state" "$@"
-}
+real_apply() { real_dfw apply "$@"; }
+real_status() { real_dfw status "$@"; }
 
 # real_matrix 4|6: ct and cu against ssh (22) and the published web (8000)
 # and db (5432), one "client -> target = state" line each, sorted.

@@ -42,7 +42,15 @@ saved() { in_ns host "${1:-iptables}-save" -t filter | grep -v '^#' | sed 's/\[[
 		run -0 in_ns host iptables-save -t filter
 		assert_line '-A INPUT -j FILTERS'
 		assert_line '-A FORWARD -j DOCKER-USER'
-		run -0 bash -c "ip netns exec $(ns_name host) iptables -F; ip netns exec $(ns_name host) iptables -X; ip netns exec $(ns_name host) ip6tables -F; ip netns exec $(ns_name host) ip6tables -X; ip netns exec $(ns_name host) ipset destroy"
+		run -0 in_ns host iptables-save -t mangle
+		assert_line '-A FORWARD -j DFWGEN-FORWARD'
+		for tool in iptables ip6tables; do
+			for table in filter mangle; do
+				in_ns host "$tool" -t "$table" -F
+				in_ns host "$tool" -t "$table" -X
+			done
+		done
+		run -0 in_ns host ipset destroy
 	done
 }
 

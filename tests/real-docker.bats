@@ -19,6 +19,12 @@ setup() {
 	require_docker
 }
 
+# what a test added, gone even when it failed half-way
+teardown() {
+	dk rm -f extra squatter >/dev/null 2>&1 || true
+	dk network rm dfwtnet >/dev/null 2>&1 || true
+}
+
 SEED004="ct -> db = filtered
 ct -> ssh = open
 ct -> web = open
@@ -56,7 +62,10 @@ cu -> web = filtered"
 	run -0 real_apply "$FIXTURES/real-docker/seed004.ini"
 	stop_dockerd
 	start_dockerd
-	# as soon as the API answers again
+	# as soon as the API answers again and the containers serve (no dfwgen
+	# action in between; the DNAT rules may still be coming)
+	wait_serving web 80
+	wait_serving db 5432
 	run -0 real_matrix 4
 	assert_output "$SEED004"
 	run -0 real_matrix 6
@@ -92,6 +101,7 @@ cu -> web = filtered"
 	dk network create --ipv6 --subnet fd00:d0d::/64 dfwtnet >/dev/null
 	run_web extra 8001 80 --network dfwtnet
 	wait_published 8001
+	wait_serving extra 80
 	for fam in 4 6; do
 		if [ $fam = 4 ]; then a=HOST_ADDR4; else a=HOST_ADDR6; fi
 		declare -n addr=$a
@@ -104,8 +114,6 @@ cu -> web = filtered"
 	wait_for 30 in_ns ct ss -Hltn 'sport = :7000'
 	run -0 dk exec extra nc -w 2 192.0.2.10 7000 </dev/null
 	run -0 real_status "$FIXTURES/real-docker/seed001.ini"
-	dk rm -f extra >/dev/null
-	dk network rm dfwtnet >/dev/null
 }
 
 @test "a container restarted with a new address: the rules follow the published port" {
@@ -116,6 +124,7 @@ cu -> web = filtered"
 	dk run -d --init --name squatter local/busybox sleep 600 >/dev/null
 	dk start web >/dev/null
 	wait_published 8000
+	wait_serving web 80
 	new=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' web)
 	[ "$old" != "$new" ]
 	run -0 real_matrix 4
@@ -123,7 +132,6 @@ cu -> web = filtered"
 	run -0 real_matrix 6
 	assert_output "$SEED004"
 	run -0 real_status "$FIXTURES/real-docker/seed004.ini"
-	dk rm -f squatter >/dev/null
 }
 
 @test "the container's port instead of the published one is a warning naming what the daemon publishes" {

@@ -14,3 +14,10 @@ setup() { load test_helper; }
 	run -0 bash -c 'pgrep -af "^socat TCP6-LISTEN" || true'
 	assert_output ""
 }
+
+@test "no Docker daemon, container or cgroup started by the real-Docker suite is left" {
+	run -0 bash -c 'pgrep -af -- "[-]-cgroup-parent /dfwt-|[c]ontainerd --config .*/docker/containerd.toml" || true'
+	assert_output ""
+	run -0 bash -c 'ls -d /sys/fs/cgroup/*/dfwt-* /sys/fs/cgroup/dfwt-* 2>/dev/null || true'
+	assert_output ""
+}
