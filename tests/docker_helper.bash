@@ -19,6 +19,10 @@ load e2e_helper
 
 DOCKER_BIN=/usr/bin/docker # /usr/local/bin/docker may be another client
 
+# Which Docker host the functions below act on: the suffix of its namespace
+# (ns_name). One host is "host"; the Swarm suite runs two, n1 and n2.
+DK=${DK:-host}
+
 # Skips (fails under CI=true) when the daemon cannot run here.
 require_docker() {
 	local why=""
@@ -33,7 +37,7 @@ require_docker() {
 	fi
 }
 
-dk_dir() { printf '%s' "$BATS_FILE_TMPDIR/docker"; }
+dk_dir() { printf '%s' "$BATS_FILE_TMPDIR/docker-$DK"; }
 
 # dk ARGS...: the docker client against the test daemon.
 dk() { DOCKER_CONFIG="$(dk_dir)/cli" "$DOCKER_BIN" -H "unix://$(dk_dir)/docker.sock" "$@"; }
@@ -46,7 +50,7 @@ ns_inode() { stat -L -c 'net:[%i]' "/run/netns/$(ns_name "$1")"; }
 daemon_guard() {
 	local pid=$1 name=$2 want have
 	wait_for 50 bash -c "[ \"\$(basename \"\$(readlink /proc/$pid/exe)\")\" = $name ]"
-	want=$(ns_inode host)
+	want=$(ns_inode "$DK")
 	have=$(readlink "/proc/$pid/ns/net" 2>/dev/null) || return 0 # already gone
 	if [ "$have" != "$want" ]; then
 		kill -9 "$pid" 2>/dev/null
@@ -65,7 +69,7 @@ cgroup_mounts() {
 start_containerd() {
 	local dir ns
 	dir=$(dk_dir)
-	ns=$(ns_name host)
+	ns=$(ns_name "$DK")
 	mkdir -p "$dir/containerd/root" "$dir/containerd/state" "$dir/containerd/opt" "$dir/cli"
 	cgroup_mounts >"$dir/cgroup-mounts"
 	cat >"$dir/containerd.toml" <<-EOF
@@ -103,7 +107,7 @@ start_dockerd() {
 		--data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$dir/docker.pid" \
 		-H "unix://$dir/docker.sock" --containerd "$dir/containerd.sock" \
 		--ipv6 --fixed-cidr-v6 fd00:d0c::/64 --experimental --ip6tables \
-		--storage-driver overlay2 --cgroup-parent "/$(ns_name cg)" >>"$dir/dockerd.log" 2>&1 3>&- &
+		--storage-driver overlay2 --cgroup-parent "/$(ns_name "cg-$DK")" >>"$dir/dockerd.log" 2>&1 3>&- &
 	local pid=$!
 	echo "$pid" >"$dir/dockerd.pid"
 	echo "$pid" >>"$(ns_state)/pids"
@@ -156,9 +160,9 @@ run_web() {
 wait_published() {
 	local port
 	for port in "$@"; do
-		wait_for 200 bash -c "ip netns exec $(ns_name host) $BATS_TEST_DIRNAME/ns-guard iptables -t nat -S DOCKER | grep -q -- '--dport $port -j DNAT'" ||
+		wait_for 200 bash -c "ip netns exec $(ns_name "$DK") $BATS_TEST_DIRNAME/ns-guard iptables -t nat -S DOCKER | grep -q -- '--dport $port -j DNAT'" ||
 			return 1
-		wait_for 200 bash -c "ip netns exec $(ns_name host) $BATS_TEST_DIRNAME/ns-guard ip6tables -t nat -S DOCKER | grep -q -- '--dport $port -j DNAT'" ||
+		wait_for 200 bash -c "ip netns exec $(ns_name "$DK") $BATS_TEST_DIRNAME/ns-guard ip6tables -t nat -S DOCKER | grep -q -- '--dport $port -j DNAT'" ||
 			return 1
 	done
 }
@@ -169,8 +173,8 @@ wait_serving() {
 	local name=$1 port=$2 a4 a6
 	a4=$(dk inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")
 	a6=$(dk inspect -f '{{range .NetworkSettings.Networks}}{{.GlobalIPv6Address}}{{end}}' "$name")
-	wait_for 150 in_ns host socat -u /dev/null "TCP:$a4:$port,connect-timeout=1" &&
-		wait_for 150 in_ns host socat -u /dev/null "TCP:[$a6]:$port,connect-timeout=1"
+	wait_for 150 in_ns "$DK" socat -u /dev/null "TCP:$a4:$port,connect-timeout=1" &&
+		wait_for 150 in_ns "$DK" socat -u /dev/null "TCP:[$a6]:$port,connect-timeout=1"
 }
 
 docker_host_up() {
@@ -196,6 +200,12 @@ docker_host_up() {
 # Removes the containers, stops both daemons by PID, then whatever is left in
 # this run's cgroups, and deletes those cgroups and the namespaces.
 docker_host_down() {
+	docker_daemons_down
+	ns_teardown
+}
+
+# The same for the daemons of host $DK only.
+docker_daemons_down() {
 	local dir pid cg
 	dir=$(dk_dir)
 	if [ -S "$dir/docker.sock" ] && dk version >/dev/null 2>&1; then
@@ -205,17 +215,17 @@ docker_host_down() {
 		kill "$pid" 2>/dev/null || true
 		wait_for 100 bash -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
 	done
-	for cg in /sys/fs/cgroup/*/"$(ns_name cg)" /sys/fs/cgroup/"$(ns_name cg)"; do
+	for cg in /sys/fs/cgroup/*/"$(ns_name "cg-$DK")" /sys/fs/cgroup/"$(ns_name "cg-$DK")"; do
 		[ -d "$cg" ] || continue
 		find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null | while read -r pid; do
 			kill -9 "$pid" 2>/dev/null || true
 		done
 	done
 	sleep 0.2
-	for cg in /sys/fs/cgroup/*/"$(ns_name cg)" /sys/fs/cgroup/"$(ns_name cg)"; do
+	for cg in /sys/fs/cgroup/*/"$(ns_name "cg-$DK")" /sys/fs/cgroup/"$(ns_name "cg-$DK")"; do
 		[ -d "$cg" ] && find "$cg" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
-	ns_teardown
+	return 0
 }
 
 # real_dfw COMMAND CONFIG [options...]: `dfwgen apply|status` inside the host.
@@ -223,7 +233,7 @@ real_dfw() {
 	local command=$1 config=$2
 	shift 2
 	mkdir -p "$BATS_TEST_TMPDIR/empty" "$BATS_FILE_TMPDIR/state"
-	in_ns host "$DFWGEN" "$command" -t "$TEMPLATES" -c "$config" -d "$BATS_TEST_TMPDIR/empty" \
+	in_ns "$DK" "$DFWGEN" "$command" -t "$TEMPLATES" -c "$config" -d "$BATS_TEST_TMPDIR/empty" \
 		--state-dir "$BATS_FILE_TMPDIR/state" "$@"
 }
 

@@ -26,10 +26,13 @@ declare -gA HOST_ADDR6=([ct]=2001:db8:2::1 [co]=2001:db8:113::1 [cu]=2001:db8:51
 declare -gA CONTAINER4=([web]=172.17.0.2 [db]=172.17.0.3 [app]=172.17.0.4)
 declare -gA CONTAINER6=([web]=fd00:dead:beef::2 [db]=fd00:dead:beef::3 [app]=fd00:dead:beef::4)
 
-# link_client NAME IFACE ADDR4 ADDR6 GW4 GW6
-link_client() {
-	local name=$1 iface=$2 a4=$3 a6=$4 gw4=$5 gw6=$6 host client
-	host=$(ns_name host)
+# link_client NAME IFACE ADDR4 ADDR6 GW4 GW6: a client of the host "host".
+link_client() { link_client_to host "$@"; }
+
+# link_client_to HOST NAME IFACE ADDR4 ADDR6 GW4 GW6
+link_client_to() {
+	local host name=$2 iface=$3 a4=$4 a6=$5 gw4=$6 gw6=$7 client
+	host=$(ns_name "$1")
 	client=$(ns_name "$name")
 	ns_add "$name"
 	ip -n "$host" link add "$iface" type veth peer name eth0 netns "$client"

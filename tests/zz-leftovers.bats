@@ -16,7 +16,7 @@ setup() { load test_helper; }
 }
 
 @test "no Docker daemon, container or cgroup started by the real-Docker suite is left" {
-	run -0 bash -c 'pgrep -af -- "[-]-cgroup-parent /dfwt-|[c]ontainerd --config .*/docker/containerd.toml" || true'
+	run -0 bash -c 'pgrep -af -- "[-]-cgroup-parent /dfwt-|[c]ontainerd --config .*/docker-[a-z0-9]*/containerd.toml" || true'
 	assert_output ""
 	run -0 bash -c 'ls -d /sys/fs/cgroup/*/dfwt-* /sys/fs/cgroup/dfwt-* 2>/dev/null || true'
 	assert_output ""
