@@ -253,8 +253,9 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 {
 	char *buf = arena_copy(ps->arena, line, len + 1);
 	buf[len] = '\0'; /* the line held no NUL: the caller refused such lines */
-	if (ps->toks_cap < len / 2 + 1) { /* words are at least one blank apart */
-		ps->toks_cap = len / 2 + 1;
+	/* words are a blank apart, or end at a closing quote: two characters a word at least */
+	if (ps->toks_cap < len / 2 + 2) {
+		ps->toks_cap = len / 2 + 2;
 		ps->toks = xrealloc(ps->toks, ps->toks_cap * sizeof(*ps->toks));
 	}
 	size_t i = 0, n = 0;
@@ -289,12 +290,17 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 				return false;
 			}
 			i++;
+			/* the closing quote ends the word, as in iptables-restore:
+			 * --comment "x"-j ACCEPT is two words */
+			if (q == '"')
+				break;
 		}
-		*w = '\0';
+		bool blank = i < len && (buf[i] == ' ' || buf[i] == '\t');
+		*w = '\0'; /* over the blank that ended the word, or where the word was moved from */
 		ps->toks[n++] = (struct token){.col = (int)start + 1,
 					       .len = (unsigned)(i - start) & INT_MAX, .quoted = quoted};
-		if (i < len)
-			i++; /* the blank that ended the word */
+		if (blank)
+			i++;
 	}
 	r->line = buf;
 	r->tok = arena_copy(ps->arena, ps->toks, n * sizeof(*ps->toks));
@@ -1057,7 +1063,15 @@ static void parse_declaration(struct parser *ps, const struct table *tb, struct 
  * walked in order again, to file the rules into their tables and hand over
  * every diagnostic in the order one pass would have made it. */
 
-enum line_kind { LINE_NUL, LINE_TABLE, LINE_COMMIT, LINE_RULE };
+enum line_kind {
+	LINE_NUL, LINE_TABLE, LINE_COMMIT, LINE_RULE,
+	/* lines iptables-restore refuses though they hold no command (tested
+	 * with 1.8.9, nft and legacy): */
+	LINE_BLANKS,         /* blanks only: "no command specified" */
+	LINE_INDENTED_NOTE,  /* "  # ...": '#' only starts a comment in column 1 */
+	LINE_COMMIT_TRAIL,   /* "COMMIT " : "Bad argument `COMMIT'" */
+	LINE_COMMIT_NO_EOL,  /* the file ends in COMMIT without a newline: legacy refuses */
+};
 
 struct line_event {
 	enum line_kind kind;
@@ -1123,11 +1137,17 @@ static void parser_free(struct parser *ps)
 	free(ps->topts);
 }
 
+/* Whether the line source_line gave ends in a carriage return (it leaves it out). */
+static bool ends_in_cr(const struct source *src, const char *line, size_t len)
+{
+	return line + len < src->text + src->len && line[len] == '\r';
+}
+
 /* Sorts the lines out: no diagnostics yet (they come in the last pass). */
 static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
 {
 	const struct source *src = rs->src;
-	struct line_event *ev = xmalloc((src->nlines + 1) * sizeof(*ev));
+	struct line_event *ev = xmalloc((src->nlines + 2) * sizeof(*ev));
 	size_t n = 0;
 	bool any_nul = strlen(src->text) < src->len; /* one scan, not one a line */
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
@@ -1136,8 +1156,20 @@ static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
 		size_t i = 0;
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
-		if (i == len || line[i] == '#')
+		bool cr = ends_in_cr(src, line, len);
+		if (i == len && (len || cr)) {
+			ev[n++] = (struct line_event){.kind = LINE_BLANKS, .ln = (int)ln, .col = 1};
 			continue;
+		}
+		if (i == len || (line[i] == '#' && i == 0))
+			continue;
+		if (line[i] == '#') {
+			ev[n++] = (struct line_event){.kind = LINE_INDENTED_NOTE, .ln = (int)ln, .col = (int)i + 1};
+			continue;
+		}
+		if (cr && !rs->cr_line)
+			rs->cr_line = (int)ln;
+		rs->cr_lines += cr;
 		struct line_event e = {.kind = LINE_RULE, .ln = (int)ln, .col = (int)i + 1};
 		if (any_nul && memchr(line, '\0', len)) {
 			e.kind = LINE_NUL;
@@ -1151,6 +1183,10 @@ static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
 		} else if (len - i >= 6 && !strncmp(line + i, "COMMIT", 6) &&
 			   (len - i == 6 || isspace((unsigned char)line[i + 6]))) {
 			e.kind = LINE_COMMIT;
+			if (len - i > 6)
+				ev[n++] = (struct line_event){.kind = LINE_COMMIT_TRAIL, .ln = (int)ln, .col = (int)i + 7};
+			else if (ln == src->nlines && src->len && src->text[src->len - 1] != '\n')
+				ev[n++] = (struct line_event){.kind = LINE_COMMIT_NO_EOL, .ln = (int)ln, .col = (int)i + 1};
 		}
 		ev[n++] = e;
 	}
@@ -1228,6 +1264,22 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 		case LINE_NUL:
 			diag_error(d, "bad-syntax", loc_line(src, ln), "line contains a NUL byte (binary data?)");
 			break;
+		case LINE_BLANKS:
+			diag_error(d, "bad-syntax", loc_line(src, ln), "a line of blanks only (or a carriage return): "
+				   "iptables-restore refuses it (\"no command specified\"); make it empty");
+			break;
+		case LINE_INDENTED_NOTE:
+			diag_error(d, "bad-syntax", loc_span(src, ln, ev[e].col, 1), "an indented comment: iptables-restore "
+				   "skips only lines whose first character is '#', and refuses this one");
+			break;
+		case LINE_COMMIT_TRAIL:
+			diag_error(d, "bad-syntax", loc_span(src, ln, ev[e].col, 1), "blanks after COMMIT: iptables-restore "
+				   "takes the line for a command and refuses it (\"Bad argument `COMMIT'\")");
+			break;
+		case LINE_COMMIT_NO_EOL:
+			diag_error(d, "no-final-newline", loc_line(src, ln), "the file ends in COMMIT without a newline: "
+				   "iptables-legacy-restore refuses it (\"Bad argument `COMMIT'\"); the nft flavour accepts it");
+			break;
 		case LINE_TABLE:
 			if (tb && !tb->committed)
 				diag_error(d, "missing-commit", tb->loc, "table %s is not closed by COMMIT before the next table", tb->name);
@@ -1264,6 +1316,10 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 	if (tb && !tb->committed)
 		diag_error(d, "missing-commit", tb->loc, "table %s is never closed by COMMIT: iptables-restore "
 			   "would apply none of it", tb->name);
+	if (rs->cr_line)
+		diag_error(d, "crlf", loc_line(src, rs->cr_line), "this line ends in a carriage return (DOS line ends; "
+			   "%d such line%s): iptables-restore refuses it; convert the file (dos2unix)", rs->cr_lines,
+			   rs->cr_lines == 1 ? "" : "s");
 	for (int w = 0; w < 2; w++)
 		diags_free(&own[w]);
 	parser_free(&job[0].ps);

@@ -91,6 +91,7 @@ struct ruleset {
 	struct rule *rules;     /* every table's rules, in file order */
 	const struct source *src;
 	enum family family;   /* from -6 / the addresses seen; FAM_V4 when unknown */
+	int cr_line, cr_lines; /* the first command line ending in CR, and how many do */
 	struct table *tables;
 	size_t n, cap;
 };

@@ -51,6 +51,33 @@ G=$'*filter\n:FILTERS - [0:0]\n-I INPUT 1 -j FILTERS'
 	expect bad-syntax 2 1 <<<$'*filter\n-t nat -A POSTROUTING -j ACCEPT\nCOMMIT'
 }
 
+@test "[bad-syntax] lines iptables-restore refuses though they hold no command" {
+	# blanks only, an indented comment, blanks after COMMIT (nft and legacy refuse each)
+	expect bad-syntax 2 0 --full <<<$'*filter\n   \n:INPUT ACCEPT [0:0]\nCOMMIT'
+	expect bad-syntax 2 3 --full <<<$'*filter\n  # note\n:INPUT ACCEPT [0:0]\nCOMMIT'
+	expect bad-syntax 3 7 --full <<<$'*filter\n:INPUT ACCEPT [0:0]\nCOMMIT '
+	# what both accept stays clean: an indented rule, blanks after a table or a rule
+	printf '*filter \n:INPUT ACCEPT [0:0]\n  -A INPUT -j ACCEPT \nCOMMIT\n' >"$BATS_TEST_TMPDIR/ok.rules"
+	run -0 "$DFWGEN" check --full "$BATS_TEST_TMPDIR/ok.rules"
+}
+
+@test "[crlf] DOS line ends are refused once, with a count; a CR after a comment is fine" {
+	printf '# saved on Windows\r\n*filter\r\n:INPUT ACCEPT [0:0]\r\n-A INPUT -j ACCEPT\r\nCOMMIT\r\n' >"$BATS_TEST_TMPDIR/dos.rules"
+	run -1 --separate-stderr "$DFWGEN" check --full "$BATS_TEST_TMPDIR/dos.rules"
+	[[ "$stderr" == *"dos.rules:2: error: this line ends in a carriage return (DOS line ends; 4 such lines): iptables-restore refuses it; convert the file (dos2unix) [crlf]"* ]]
+	assert_equal "$(grep -c 'error:' <<<"$stderr")" 1
+}
+
+@test "[no-final-newline] a file ending in COMMIT without a newline (iptables-legacy-restore refuses it)" {
+	printf '*filter\n:INPUT ACCEPT [0:0]\nCOMMIT' >"$BATS_TEST_TMPDIR/noeol.rules"
+	run -1 --separate-stderr "$DFWGEN" check --full "$BATS_TEST_TMPDIR/noeol.rules"
+	[[ "$stderr" == *"noeol.rules:3: error: the file ends in COMMIT without a newline: iptables-legacy-restore refuses it"*"[no-final-newline]"* ]]
+}
+
+@test "a closing quote ends a word, as iptables-restore splits it" {
+	run -0 "$DFWGEN" check --full - <<<$'*filter\n:INPUT ACCEPT [0:0]\n:LOGACCEPT - [0:0]\n-A LOGACCEPT -j ACCEPT\n-A INPUT -m comment --comment "GIT SSH Server"-j LOGACCEPT\nCOMMIT'
+}
+
 @test "[unbalanced-quote] a quote that is never closed" {
 	expect unbalanced-quote 3 33 <<<"$F"$'\n-A FILTERS -m comment --comment "oops -j ACCEPT\nCOMMIT'
 }
