@@ -102,6 +102,97 @@ not_an_address:
 	return false;
 }
 
+/* The prefix length of a netmask, or -1 when its ones are not contiguous. */
+static int mask_prefix(const struct addr *m)
+{
+	int bytes = addr_max_prefix(m->family) / 8, prefix = 0;
+	bool zeros = false;
+	for (int i = 0; i < bytes; i++) {
+		for (int bit = 7; bit >= 0; bit--) {
+			bool one = m->bytes[i] >> bit & 1;
+			if (one && zeros)
+				return -1;
+			zeros |= !one;
+			prefix += one;
+		}
+	}
+	return prefix;
+}
+
+static void clear_host_bits(struct addr *a)
+{
+	int bytes = addr_max_prefix(a->family) / 8, whole = a->prefix / 8;
+	if (whole < bytes)
+		a->bytes[whole] &= (uint8_t)(0xff << (8 - a->prefix % 8));
+	for (int i = whole + 1; i < bytes; i++)
+		a->bytes[i] = 0;
+}
+
+/* What iptables makes of an IPv4 address that is no plain dotted quad: it
+ * resolves it, and the resolver reads it like inet_aton (10.0.0.010 is
+ * 10.0.0.8: a leading 0 makes a part octal). */
+static bool aton_parse(const char *s, struct addr *out, enum addr_form *form)
+{
+	struct in_addr in;
+	if (!*s || strspn(s, "0123456789.xXabcdefABCDEF") != strlen(s) || !inet_aton(s, &in))
+		return false;
+	*out = (struct addr){.family = FAM_V4, .prefix = 32};
+	memcpy(out->bytes, &in, 4);
+	*form = ADDR_ATON;
+	return true;
+}
+
+bool addr_parse_masked(const char *s, struct addr *out, enum addr_form *form, const char **why)
+{
+	*form = ADDR_EXACT;
+	const char *slash = strchr(s, '/');
+	if (!slash || !strpbrk(slash + 1, ".:")) {
+		if (addr_parse(s, out, why))
+			return true;
+		if (!slash) {
+			if (aton_parse(s, out, form))
+				return true;
+			return false;
+		}
+	}
+	/* the address alone, then what stands after the slash */
+	char head[ADDR_STRLEN];
+	size_t n = (size_t)(slash - s);
+	if (n >= sizeof(head)) {
+		*why = "not an IPv4 or IPv6 address";
+		return false;
+	}
+	memcpy(head, s, n);
+	head[n] = '\0';
+	struct addr a, mask;
+	if (!addr_parse(head, &a, why) && !aton_parse(head, &a, form))
+		return false;
+	if (strpbrk(slash + 1, ".:")) {
+		if (!addr_parse(slash + 1, &mask, why) || mask.family != a.family || mask.prefix != addr_max_prefix(a.family)) {
+			*why = "neither a prefix length nor a netmask of the address's family after '/'";
+			return false;
+		}
+		int prefix = mask_prefix(&mask);
+		if (prefix < 0) {
+			*out = a;
+			*form = ADDR_ODD_MASK;
+			return true;
+		}
+		a.prefix = prefix;
+	} else {
+		if (!parse_prefix(slash + 1, addr_max_prefix(a.family), &a.prefix)) {
+			*why = a.family == FAM_V4 ? "the prefix length must be 0 to 32" : "the prefix length must be 0 to 128";
+			return false;
+		}
+	}
+	struct addr masked = a;
+	clear_host_bits(&masked);
+	if (memcmp(masked.bytes, a.bytes, sizeof(a.bytes)) && *form == ADDR_EXACT)
+		*form = ADDR_MASKED;
+	*out = masked;
+	return true;
+}
+
 /* Writes 0..255 in decimal; returns the end. */
 static char *put_octet(char *p, unsigned v)
 {

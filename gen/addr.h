@@ -23,6 +23,16 @@ struct port_range {
 /* Parses "A" or "A/N". On failure returns false and sets *why to a static
  * sentence saying what is wrong (host bits, bad prefix, mapped address...). */
 bool addr_parse(const char *s, struct addr *out, const char **why);
+/* How addr_parse_masked read an address. */
+enum addr_form {
+	ADDR_EXACT,    /* as written */
+	ADDR_MASKED,   /* host bits after the prefix were set, and are dropped */
+	ADDR_ATON,     /* no plain dotted quad, read as inet_aton reads it (10.0.0.010 is 10.0.0.8) */
+	ADDR_ODD_MASK, /* a dotted netmask that is no prefix (255.0.255.0): *out holds the address only */
+};
+/* An address as iptables reads one in a rule: "A", "A/N" or "A/MASK" (a
+ * dotted netmask, or an IPv6 mask), host bits masked off. */
+bool addr_parse_masked(const char *s, struct addr *out, enum addr_form *form, const char **why);
 /* "192.0.2.7/32" (with_prefix) or "192.0.2.7" for a single host when !with_prefix. */
 size_t addr_format(const struct addr *a, char *buf, bool with_prefix);
 int addr_max_prefix(enum family f);

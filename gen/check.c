@@ -198,7 +198,7 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 			const char *chain = r->chain;
 			if (o->noflush) {
 				bool builtin = chain && chain_is_builtin(tb->name, chain);
-				if (r->cmd == CMD_DECLARE && builtin)
+				if (r->cmd == CMD_DECLARE && builtin && strcmp(r->policy ? r->policy : "", "-"))
 					diag_error(d, "policy-line", rule_tok_loc(r, 0), "':%s %s' sets the policy of built-in chain "
 						   "%s under --noflush; leave built-in chains out of the file", chain, r->policy, chain);
 				else if (r->cmd == CMD_POLICY)

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,7 +13,7 @@
 
 enum value_kind {
 	V_ANY, V_FLAG, V_PORT, V_PORTLIST, V_STATES, V_RATE, V_NUM, V_COMMENT, V_SET,
-	V_ADDR, V_CTDIR, V_POLDIR, V_POL, V_LOGPREFIX, V_REJECT, V_CTPROTO,
+	V_ADDR, V_CTDIR, V_POLDIR, V_POL, V_LOGPREFIX, V_REJECT, V_CTPROTO, V_MAC,
 };
 
 struct opt_def {
@@ -62,7 +63,7 @@ static const struct opt_def physdev_opts[] = {{"--physdev-in", NULL, 1, V_ANY}, 
 	{"--physdev-is-bridged", NULL, 0, V_FLAG}, {0}};
 static const struct opt_def mark_opts[] = {{"--mark", NULL, 1, V_ANY}, {0}};
 static const struct opt_def iprange_opts[] = {{"--src-range", NULL, 1, V_ANY}, {"--dst-range", NULL, 1, V_ANY}, {0}};
-static const struct opt_def mac_opts[] = {{"--mac-source", NULL, 1, V_ANY}, {0}};
+static const struct opt_def mac_opts[] = {{"--mac-source", NULL, 1, V_MAC}, {0}};
 static const struct opt_def pkttype_opts[] = {{"--pkt-type", NULL, 1, V_ANY}, {0}};
 static const struct opt_def length_opts[] = {{"--length", NULL, 1, V_ANY}, {0}};
 static const struct opt_def recent_opts[] = {{"--name", NULL, 1, V_ANY}, {"--set", NULL, 0, V_FLAG},
@@ -176,6 +177,23 @@ static const struct opt_def *find_opt(const struct opt_def *opts, const char *na
 			return opts;
 	}
 	return NULL;
+}
+
+/* iptables reads long options with getopt_long, which takes any unambiguous
+ * abbreviation: -m multiport --dport 80,443 is --dports. The one option NAME
+ * abbreviates, or NULL (none, or more than one). */
+static const struct opt_def *find_opt_prefix(const struct opt_def *opts, const char *name)
+{
+	const struct opt_def *found = NULL;
+	size_t n = strlen(name);
+	for (; opts && opts->name; opts++) {
+		bool hit = !strncmp(opts->name, name, n) || (opts->alias && !strncmp(opts->alias, name, n));
+		if (hit && found)
+			return NULL;
+		if (hit)
+			found = opts;
+	}
+	return found;
 }
 
 static const char *const builtin_chains[][6] = {
@@ -328,14 +346,31 @@ static bool is_bang(const struct rule *r, const struct token *t)
 
 /* ---- values ---- */
 
-/* One address of an -s/-d value; the file's family is the first address's. */
-static bool parse_one_addr(struct parser *ps, const struct token *t, const char *text, struct addr *out)
+/* One address of an -s/-d value; the file's family is the first address's.
+ * As iptables reads it: a dotted netmask, host bits it masks off. */
+static bool parse_one_addr(struct parser *ps, const struct token *t, const char *text, struct addr *out,
+			   enum addr_form *form)
 {
 	const char *why;
-	if (!addr_parse(text, out, &why)) {
+	enum addr_form f;
+	if (!addr_parse_masked(text, out, &f, &why)) {
 		diag_error(ps->d, "bad-address", tok_loc(ps, t), "'%s': %s", text, why);
 		return false;
 	}
+	if (f == ADDR_MASKED) {
+		char buf[ADDR_STRLEN];
+		addr_format(out, buf, true);
+		diag_warn(ps->d, "host-bits", tok_loc(ps, t), "'%s' has host bits set after its prefix: iptables "
+			  "matches %s (did you mean the host, /%d?)", text, buf, addr_max_prefix(out->family));
+	}
+	if (f == ADDR_ATON) {
+		char buf[ADDR_STRLEN];
+		addr_format(out, buf, false);
+		diag_warn(ps->d, "odd-address", tok_loc(ps, t), "'%s' is no plain dotted quad: iptables resolves it as "
+			  "inet_aton does (a leading 0 makes a part octal) and matches %s", text, buf);
+	}
+	if (f > *form)
+		*form = f;
 	if (!ps->family_fixed) {
 		ps->family = out->family;
 		ps->family_fixed = true;
@@ -347,20 +382,21 @@ static bool parse_one_addr(struct parser *ps, const struct token *t, const char 
 	return true;
 }
 
-static bool parse_addr_value(struct parser *ps, const struct rule *r, const struct token *t, struct addr *first, bool *list)
+static bool parse_addr_value(struct parser *ps, const struct rule *r, const struct token *t, struct addr *first, bool *list,
+			     enum addr_form *form)
 {
 	const char *text = word(r, t);
 	size_t len = strlen(text);
 	*list = strchr(text, ',') != NULL;
 	/* the common case, one bare address: no copies */
 	if (!*list && len && !isspace((unsigned char)text[0]) && !isspace((unsigned char)text[len - 1]))
-		return parse_one_addr(ps, t, text, first);
+		return parse_one_addr(ps, t, text, first, form);
 	char **items;
 	size_t n = split_list(text, &items);
 	bool ok = true;
 	for (size_t i = 0; i < n && ok; i++) {
 		struct addr a;
-		ok = parse_one_addr(ps, t, items[i], &a);
+		ok = parse_one_addr(ps, t, items[i], &a, form);
 		if (ok && i == 0)
 			*first = a;
 	}
@@ -402,6 +438,37 @@ static bool all_in_words(const char *list, const char *const *words)
 	return ok;
 }
 
+/* Six hex pairs separated by colons, as iptables' mac match parses them. */
+static bool valid_mac(const char *s)
+{
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]))
+			return false;
+		s += 2;
+		if (*s != (i < 5 ? ':' : '\0'))
+			return false;
+		s += i < 5;
+	}
+	return true;
+}
+
+/* A port (or a range's end) by its /etc/services name, which iptables
+ * resolves when it loads: every part a number or a known name, one a name. */
+static bool service_port(const char *text)
+{
+	char *copy = xstrdup(text), *colon = strchr(copy, ':');
+	if (colon)
+		*colon = '\0';
+	bool named = false, all = true;
+	for (char *part = copy; part && all; part = colon ? colon + 1 : NULL, colon = NULL) {
+		bool number = *part && strspn(part, "0123456789") == strlen(part);
+		named |= !number;
+		all = number || (*part && getservbyname(part, NULL));
+	}
+	free(copy);
+	return all && named;
+}
+
 static void check_value(struct parser *ps, const struct rule *r, const struct opt_def *od, const struct token *args)
 {
 	static const char *const states[] = {"INVALID", "ESTABLISHED", "NEW", "RELATED", "UNTRACKED", "SNAT", "DNAT", NULL};
@@ -423,13 +490,24 @@ static void check_value(struct parser *ps, const struct rule *r, const struct op
 	case V_FLAG:
 		return;
 	case V_PORT:
-		if (!port_parse(word(r, a), ':', true, &pr, &why))
+		if (port_parse(word(r, a), ':', true, &pr, &why))
+			return;
+		if (service_port(word(r, a)))
+			diag_warn(ps->d, "service-name", l, "%s '%s' is a service name: iptables looks it up in "
+				  "/etc/services when it loads the rule, so the port depends on that file", od->name, word(r, a));
+		else
 			diag_error(ps->d, "bad-port", l, "%s '%s': %s", od->name, word(r, a), why);
 		return;
 	case V_PORTLIST: {
 		char **items;
 		size_t n = split_list(word(r, a), &items), slots = 0;
 		for (size_t i = 0; i < n; i++) {
+			if (!port_parse(items[i], ':', true, &pr, &why) && service_port(items[i])) {
+				diag_warn(ps->d, "service-name", l, "%s '%s' is a service name: iptables looks it up in "
+					  "/etc/services when it loads the rule, so the port depends on that file", od->name, items[i]);
+				slots++;
+				continue;
+			}
 			if (!port_parse(items[i], ':', true, &pr, &why)) {
 				diag_error(ps->d, "bad-port", l, "%s '%s': %s", od->name, items[i], why);
 				break;
@@ -478,9 +556,11 @@ static void check_value(struct parser *ps, const struct rule *r, const struct op
 					   "'%s' must be src or dst (comma-separated, up to 6)", word(r, &args[1]));
 		}
 		return;
-	case V_ADDR:
-		parse_addr_value(ps, r, a, &addr, &list);
+	case V_ADDR: {
+		enum addr_form form = ADDR_EXACT;
+		parse_addr_value(ps, r, a, &addr, &list, &form);
 		return;
+	}
 	case V_CTDIR:
 		if (strcmp(word(r, a), "ORIGINAL") && strcmp(word(r, a), "REPLY"))
 			diag_error(ps->d, "bad-value", l, "--ctdir takes ORIGINAL or REPLY, got '%s'", word(r, a));
@@ -505,6 +585,11 @@ static void check_value(struct parser *ps, const struct rule *r, const struct op
 		return;
 	}
 	case V_CTPROTO:
+		return;
+	case V_MAC:
+		if (!valid_mac(word(r, a)))
+			diag_error(ps->d, "bad-value", l, "'%s' is not a MAC address (six hex pairs such as "
+				   "00:11:22:aa:bb:cc): iptables-restore refuses it", word(r, a));
 		return;
 	}
 }
@@ -542,7 +627,22 @@ static bool valid_proto(const char *p)
 		return true;
 	char *end;
 	long v = strtol(p, &end, 10);
-	return *p && !*end && v >= 0 && v <= 255;
+	/* iptables also takes any name of /etc/protocols (ipv6, ospf, ...) */
+	return (*p && !*end && v >= 0 && v <= 255) || getprotobyname(p);
+}
+
+/* The name a protocol given by number goes by, for the ones whose matches
+ * -p loads (-p 6 -m tcp is what xtables-save 1.8.2 writes); else p itself. */
+static const char *proto_name(const char *p)
+{
+	static const struct { const char *num, *name; } known[] = {
+		{"1", "icmp"}, {"6", "tcp"}, {"17", "udp"}, {"58", "ipv6-icmp"}, {"132", "sctp"}, {"136", "udplite"},
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++) {
+		if (!strcmp(p, known[i].num))
+			return known[i].name;
+	}
+	return p;
 }
 
 /* ---- rule specifications ---- */
@@ -613,6 +713,46 @@ static const struct base_def {
 	{'4', NULL, NULL, BASE_FLAG}, {'6', NULL, NULL, BASE_FLAG},
 };
 
+/* iptables' other long option names: its synonyms, and the commands an
+ * abbreviation must not be mistaken for. */
+static const struct {
+	const char *name;
+	int base; /* position in base_opts + 1; 0: a command, not a rule option */
+} long_names[] = {
+	{"--src", 2}, {"--dst", 3}, {"--fragments", 10}, {"--ipv4", 11}, {"--ipv6", 12},
+	{"--append", 0}, {"--delete", 0}, {"--check", 0}, {"--insert", 0}, {"--replace", 0}, {"--list", 0},
+	{"--list-rules", 0}, {"--flush", 0}, {"--zero", 0}, {"--new-chain", 0}, {"--delete-chain", 0},
+	{"--rename-chain", 0}, {"--policy", 0}, {"--table", 0}, {"--numeric", 0}, {"--verbose", 0},
+	{"--wait", 0}, {"--wait-interval", 0}, {"--exact", 0}, {"--version", 0}, {"--help", 0},
+	{"--line-numbers", 0}, {"--modprobe", 0},
+};
+
+/* A long base option by a synonym (--src) or an unambiguous abbreviation of
+ * any of iptables' long names (--sou is --source, --dest --destination). */
+static const struct base_def *base_option_long(const char *o, bool prefix)
+{
+	size_t n = strlen(o);
+	const struct base_def *found = NULL;
+	int hits = 0;
+	for (size_t i = 0; i < sizeof(base_opts) / sizeof(*base_opts); i++) {
+		const char *name = base_opts[i].long_name;
+		if (name && (prefix ? !strncmp(name, o, n) : !strcmp(name, o)) && found != &base_opts[i]) {
+			found = &base_opts[i];
+			hits++;
+		}
+	}
+	for (size_t i = 0; i < sizeof(long_names) / sizeof(*long_names); i++) {
+		const char *name = long_names[i].name;
+		if (prefix ? !strncmp(name, o, n) : !strcmp(name, o)) {
+			const struct base_def *b = long_names[i].base ? &base_opts[long_names[i].base - 1] : NULL;
+			if (!b || b != found)
+				hits++;
+			found = b;
+		}
+	}
+	return hits == 1 ? found : NULL;
+}
+
 /* Every rule has a handful of options: each is found by one letter, "-X"'s
  * or the first after "--" (then compared whole). Positions in base_opts + 1. */
 static const struct base_def *base_option(const char *o)
@@ -622,6 +762,9 @@ static const struct base_def *base_option(const char *o)
 	enum { SET_COUNTERS = 8 }; /* --set-counters shares its letter with --source */
 	bool is_long = o[1] == '-';
 	unsigned char c = (unsigned char)(is_long ? o[2] : o[1]);
+	if (is_long && (c == 's' || c == 'd' || c == 'f' || c == 'i') && (!strcmp(o, "--src") || !strcmp(o, "--dst") ||
+	    !strcmp(o, "--fragments") || !strcmp(o, "--ipv4") || !strcmp(o, "--ipv6")))
+		return base_option_long(o, false);
 	if (c >= 128 || !by_letter[c])
 		return NULL;
 	const struct base_def *b = &base_opts[by_letter[c] - 1];
@@ -642,6 +785,27 @@ static bool repeated_base_option(struct parser *ps, const struct rule *r, const 
 		diag_error(ps->d, "bad-syntax", tok_loc(ps, t), "a rule takes one %s; %s stands here a second time",
 			   b->what, word(r, t));
 	return seen;
+}
+
+/* -m tcp, udp, icmp, icmp6 and multiport need the rule's -p, which iptables
+ * checks once the whole rule is read: -m tcp -p tcp --dport 22 is fine. */
+static void check_match_protocols(struct parser *ps, const struct rule *r, const struct opt_def *imp)
+{
+	for (size_t k = 0; k < r->nm; k++) {
+		const struct match *m = &r->m[k];
+		const char *arg = m->module;
+		if (m->tok == r->proto_tok)
+			continue; /* loaded by -p itself */
+		const struct ext_def *def = m->known ? find_match(arg) : NULL;
+		if (def && is_protocol_match(def) && !(r->proto && !r->proto_neg &&
+			(!strcmp(r->proto, arg) || (!strcmp(arg, "udp") && imp == udp_opts) ||
+			 (!strcmp(arg, "icmp6") && imp == icmp6_opts))))
+			diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[m->tok]),
+				   "match '%s' needs -p %s in the rule", arg, !strcmp(arg, "icmp6") ? "ipv6-icmp" : arg);
+		if (!strcmp(arg, "multiport") && (!imp || imp == icmp_opts || imp == icmp6_opts))
+			diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[m->tok]),
+				   "match 'multiport' needs -p tcp, udp, udplite or sctp in the rule");
+	}
 }
 
 static void parse_spec(struct parser *ps, struct rule *r, size_t i)
@@ -679,14 +843,15 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 	}
 		const struct base_def *base = base_option(o);
 		enum base_opt id = base ? base->id : BASE_NONE;
+	dispatch:
 		if (base && repeated_base_option(ps, r, t, base))
 			return;
 		if (id == BASE_PROTO) {
 			NEED_ARG();
-			r->proto = arg;
+			r->proto = proto_name(arg);
 			r->proto_neg = neg;
 			r->proto_tok = (int)next;
-			imp = neg ? NULL : implicit_defs(arg);
+			imp = neg ? NULL : implicit_defs(r->proto);
 			if (!valid_proto(arg))
 				diag_error(ps->d, "bad-value", tok_loc(ps, &r->tok[next]), "unknown protocol '%s'", arg);
 			i = next + 1;
@@ -694,14 +859,20 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			NEED_ARG();
 			bool src = id == BASE_SRC;
 			bool list;
-			parse_addr_value(ps, r, &r->tok[next], src ? &r->src : &r->dst, &list);
+			enum addr_form form = ADDR_EXACT;
+			bool read = parse_addr_value(ps, r, &r->tok[next], src ? &r->src : &r->dst, &list, &form);
 			*(src ? &r->src_tok : &r->dst_tok) = (int)next;
+			/* what cannot be modelled narrows the rule, never widens it:
+			 * the address is left out of the model, and the rule covers none */
+			bool modelled = read && form != ADDR_ODD_MASK;
+			if (!modelled)
+				r->opaque = true;
 			if (src) {
-				r->has_src = true;
+				r->has_src = modelled;
 				r->src_neg = neg;
 				r->src_list = list;
 			} else {
-				r->has_dst = true;
+				r->has_dst = modelled;
 				r->dst_neg = neg;
 				r->dst_list = list;
 			}
@@ -709,6 +880,9 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 		} else if (id == BASE_IN || id == BASE_OUT) {
 			NEED_ARG();
 			bool in = id == BASE_IN;
+			if (!strcmp(arg, "any"))
+				diag_warn(ps->d, "iface-any", tok_loc(ps, &r->tok[next]), "'any' is no wildcard here: it "
+					  "matches only an interface called any (for every interface leave %s out, or use '+')", o);
 			if (!(ps->valid_iface && !strcmp(ps->valid_iface, arg)) && !valid_iface_name(arg))
 				diag_error(ps->d, "bad-interface", tok_loc(ps, &r->tok[next]),
 					   "'%s' is not an interface name (at most 15 characters, '+' only at the end)", arg);
@@ -730,14 +904,6 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 					  "match '%s' is not known to dfwgen; its options are not checked", arg);
 				r->opaque = true;
 			}
-			if (cur_def && is_protocol_match(cur_def) && !(r->proto && !r->proto_neg &&
-				(!strcmp(r->proto, arg) || (!strcmp(arg, "udp") && imp == udp_opts) ||
-				 (!strcmp(arg, "icmp6") && imp == icmp6_opts))))
-				diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[next]),
-					   "match '%s' needs -p %s before it", arg, !strcmp(arg, "icmp6") ? "ipv6-icmp" : arg);
-			if (!strcmp(arg, "multiport") && (!imp || imp == icmp_opts || imp == icmp6_opts))
-				diag_error(ps->d, "match-needs-protocol", tok_loc(ps, &r->tok[next]),
-					   "match 'multiport' needs -p tcp, udp, udplite or sctp before it");
 			cur = add_match(ps, r, arg, (int)next, cur_def != NULL);
 			in_target = false;
 			i = next + 1;
@@ -761,6 +927,9 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 				return;
 			i = next + (size_t)n;
 		} else if (id == BASE_FLAG) {
+			/* -f (second and later fragments only) is not modelled: it narrows */
+			if (base->short_name == 'f')
+				r->opaque = true;
 			i = next;
 		} else if (o[1] == '-') {
 			/* a long option of the target, of the last match, or of the match
@@ -768,16 +937,22 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 			const struct opt_def *od = NULL;
 			const char *owner = NULL;
 			bool known_owner = false;
+			/* an exact name, else an abbreviation getopt_long takes, as
+			 * iptables does: the loaded match's before -p's implicit one */
 			if (in_target) {
 				owner = r->target;
 				known_owner = tdef != NULL;
 				od = tdef ? find_opt(tdef->opts, o) : NULL;
+				if (!od && tdef)
+					od = find_opt_prefix(tdef->opts, o);
 			} else if (cur) {
 				owner = cur->module;
 				known_owner = cur_def != NULL;
 				od = cur_def ? find_opt(cur_def->opts, o) : NULL;
+				if (!od && cur_def)
+					od = find_opt_prefix(cur_def->opts, o);
 			}
-			if (!od && !in_target && (!cur || cur_def) && imp && find_opt(imp, o)) {
+			if (!od && !in_target && (!cur || cur_def) && imp && (find_opt(imp, o) || find_opt_prefix(imp, o))) {
 				const char *module = imp == tcp_opts ? "tcp" : imp == udp_opts ? "udp" :
 						     imp == icmp_opts ? "icmp" : "icmp6";
 				cur = add_match(ps, r, module, r->proto_tok, true);
@@ -785,10 +960,16 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 				owner = module;
 				known_owner = true;
 				od = find_opt(imp, o);
+				if (!od)
+					od = find_opt_prefix(imp, o);
 			}
 			if (!owner && !in_target && imp) {
 				owner = imp == tcp_opts ? "tcp" : imp == udp_opts ? "udp" : imp == icmp_opts ? "icmp" : "icmp6";
 				known_owner = true;
+			}
+			if (!od && (base = base_option_long(o, true))) {
+				id = base->id;
+				goto dispatch;
 			}
 			if (!owner) {
 				bool port = !strcmp(o, "--dport") || !strcmp(o, "--sport");
@@ -825,6 +1006,7 @@ static void parse_spec(struct parser *ps, struct rule *r, size_t i)
 	}
 	if (neg)
 		diag_error(ps->d, "bad-syntax", rule_tok_loc(r, (int)r->ntok - 1), "'!' at the end of the line negates nothing");
+	check_match_protocols(ps, r, imp);
 	if (r->target && !tdef && !valid_chain_name(r->target))
 		diag_error(ps->d, "bad-name", rule_tok_loc(r, r->target_tok), "'%s' is not a valid target or chain name", r->target);
 }
@@ -1048,9 +1230,10 @@ static void parse_declaration(struct parser *ps, const struct table *tb, struct 
 		return;
 	}
 	r->policy = rule_word(r, 1);
-	if (builtin && strcmp(r->policy, "ACCEPT") && strcmp(r->policy, "DROP"))
-		diag_error(ps->d, "bad-value", rule_tok_loc(r, 1), "built-in chain %s takes policy ACCEPT or DROP, not '%s'",
-			   r->chain, r->policy);
+	/* '-' on a built-in chain keeps its policy (both flavours load it) */
+	if (builtin && strcmp(r->policy, "ACCEPT") && strcmp(r->policy, "DROP") && strcmp(r->policy, "-"))
+		diag_error(ps->d, "bad-value", rule_tok_loc(r, 1), "built-in chain %s takes policy ACCEPT, DROP or '-' "
+			   "(keep it), not '%s'", r->chain, r->policy);
 	if (!builtin && strcmp(r->policy, "-"))
 		diag_error(ps->d, "bad-value", rule_tok_loc(r, 1), "user chain %s takes no policy: write '-'", r->chain);
 	if (r->ntok > 2 && !is_counters(r, &r->tok[2]))
@@ -1548,9 +1731,10 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 		c = find_chain(ts, r->chain);
 		if (!c)
 			c = new_chain(ts, r->chain, r);
-		else if (c->builtin)
-			c->policy = r->policy;
-		else {
+		else if (c->builtin) {
+			if (strcmp(r->policy, "-"))
+				c->policy = r->policy; /* '-' keeps it */
+		} else {
 			c->n = 0; /* declaring an existing user chain flushes it */
 			c->decl = r;
 			c->assumed = false;
