@@ -91,9 +91,14 @@ static const struct opt_def log_opts[] = {{"--log-prefix", NULL, 1, V_LOGPREFIX}
 	{"--log-tcp-sequence", NULL, 0, V_FLAG}, {"--log-tcp-options", NULL, 0, V_FLAG},
 	{"--log-ip-options", NULL, 0, V_FLAG}, {"--log-uid", NULL, 0, V_FLAG},
 	{"--log-macdecode", NULL, 0, V_FLAG}, {0}};
-static const struct opt_def nat_opts[] = {{"--to-destination", NULL, 1, V_ANY}, {"--to-source", NULL, 1, V_ANY},
-	{"--to-ports", NULL, 1, V_ANY}, {"--random", NULL, 0, V_FLAG}, {"--random-fully", NULL, 0, V_FLAG},
+/* each NAT target's own options: abbreviations (--to) are resolved among them */
+static const struct opt_def dnat_opts[] = {{"--to-destination", NULL, 1, V_ANY}, {"--random", NULL, 0, V_FLAG},
 	{"--persistent", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def snat_opts[] = {{"--to-source", NULL, 1, V_ANY}, {"--random", NULL, 0, V_FLAG},
+	{"--random-fully", NULL, 0, V_FLAG}, {"--persistent", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def masq_opts[] = {{"--to-ports", NULL, 1, V_ANY}, {"--random", NULL, 0, V_FLAG},
+	{"--random-fully", NULL, 0, V_FLAG}, {0}};
+static const struct opt_def redirect_opts[] = {{"--to-ports", NULL, 1, V_ANY}, {"--random", NULL, 0, V_FLAG}, {0}};
 static const struct opt_def mark_target_opts[] = {{"--set-mark", NULL, 1, V_ANY}, {"--set-xmark", NULL, 1, V_ANY},
 	{"--and-mark", NULL, 1, V_ANY}, {"--or-mark", NULL, 1, V_ANY}, {"--xor-mark", NULL, 1, V_ANY},
 	{"--save-mark", NULL, 0, V_FLAG}, {"--restore-mark", NULL, 0, V_FLAG}, {"--nfmask", NULL, 1, V_ANY},
@@ -113,11 +118,11 @@ static const struct opt_def set_target_opts[] = {{"--add-set", NULL, 2, V_SET}, 
 /* sorted by name for bsearch */
 static const struct ext_def targets[] = {
 	{"ACCEPT", no_opts, true}, {"CHECKSUM", checksum_opts, false}, {"CONNMARK", mark_target_opts, false},
-	{"CT", ct_opts, false}, {"DNAT", nat_opts, true}, {"DROP", no_opts, true},
-	{"LOG", log_opts, false}, {"MARK", mark_target_opts, false}, {"MASQUERADE", nat_opts, true},
+	{"CT", ct_opts, false}, {"DNAT", dnat_opts, true}, {"DROP", no_opts, true},
+	{"LOG", log_opts, false}, {"MARK", mark_target_opts, false}, {"MASQUERADE", masq_opts, true},
 	{"NFLOG", nflog_opts, false}, {"NFQUEUE", nfqueue_opts, true}, {"NOTRACK", no_opts, false},
-	{"QUEUE", no_opts, true}, {"REDIRECT", nat_opts, true}, {"REJECT", reject_opts, true},
-	{"RETURN", no_opts, true}, {"SET", set_target_opts, false}, {"SNAT", nat_opts, true},
+	{"QUEUE", no_opts, true}, {"REDIRECT", redirect_opts, true}, {"REJECT", reject_opts, true},
+	{"RETURN", no_opts, true}, {"SET", set_target_opts, false}, {"SNAT", snat_opts, true},
 	{"TCPMSS", tcpmss_opts, false}, {"TRACE", no_opts, false},
 };
 
@@ -619,24 +624,15 @@ static bool valid_iface_name(const char *s)
 	return true;
 }
 
-static bool valid_proto(const char *p)
-{
-	static const char *const names[] = {"all", "tcp", "udp", "udplite", "icmp", "icmpv6",
-		"ipv6-icmp", "esp", "ah", "sctp", "mh", "gre", "ipip", "igmp", NULL};
-	if (in_words(p, names))
-		return true;
-	char *end;
-	long v = strtol(p, &end, 10);
-	/* iptables also takes any name of /etc/protocols (ipv6, ospf, ...) */
-	return (*p && !*end && v >= 0 && v <= 255) || getprotobyname(p);
-}
-
-/* The name a protocol given by number goes by, for the ones whose matches
- * -p loads (-p 6 -m tcp is what xtables-save 1.8.2 writes); else p itself. */
+/* The name a protocol goes by: iptables lowercases names (-p ALL, -p TCP),
+ * and for the protocols whose matches -p loads, a number names it (-p 6
+ * -m tcp is what xtables-save 1.8.2 writes); else p itself. */
 static const char *proto_name(const char *p)
 {
 	static const struct { const char *num, *name; } known[] = {
 		{"1", "icmp"}, {"6", "tcp"}, {"17", "udp"}, {"58", "ipv6-icmp"}, {"132", "sctp"}, {"136", "udplite"},
+		{"ALL", "all"}, {"TCP", "tcp"}, {"UDP", "udp"}, {"ICMP", "icmp"}, {"All", "all"}, {"Tcp", "tcp"},
+		{"Udp", "udp"}, {"Icmp", "icmp"},
 	};
 	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++) {
 		if (!strcmp(p, known[i].num))
@@ -644,6 +640,20 @@ static const char *proto_name(const char *p)
 	}
 	return p;
 }
+
+static bool valid_proto(const char *p)
+{
+	static const char *const names[] = {"all", "tcp", "udp", "udplite", "icmp", "icmpv6",
+		"ipv6-icmp", "esp", "ah", "sctp", "mh", "gre", "ipip", "igmp", NULL};
+	if (in_words(proto_name(p), names))
+		return true;
+	char *end;
+	long v = strtol(p, &end, 10);
+	/* iptables also takes any name of /etc/protocols (ipv6, ospf, ...) */
+	return (*p && !*end && v >= 0 && v <= 255) || getprotobyname(p);
+}
+
+
 
 /* ---- rule specifications ---- */
 
