@@ -66,6 +66,33 @@ static bool is_established_rule(const struct rule *r)
 	return lets_through(r) && states && !neg && list_has(states, "ESTABLISHED");
 }
 
+/* Does the rule match only packets that open a connection (--syn, SYN
+ * without ACK, state NEW or INVALID)? Then it cannot drop replies. */
+static bool only_new(const struct rule *r)
+{
+	bool neg;
+	const char *states = rule_states(r, &neg);
+	if (states && !neg) {
+		char **items;
+		size_t n = split_list(states, &items);
+		bool all = n > 0;
+		for (size_t i = 0; i < n; i++)
+			all &= !strcmp(items[i], "NEW") || !strcmp(items[i], "INVALID");
+		free_list(items, n);
+		if (all)
+			return true;
+	}
+	const struct rule_opt *syn = rule_option(r, "tcp", "--syn");
+	if (syn && !syn->neg)
+		return true;
+	const struct rule_opt *flags = rule_option(r, "tcp", "--tcp-flags");
+	if (flags && !flags->neg && flags->nargs == 2) {
+		const char *mask = rule_arg(r, flags, 0), *set = rule_arg(r, flags, 1);
+		return !strcmp(set, "SYN") && (list_has(mask, "ALL") || (list_has(mask, "SYN") && list_has(mask, "ACK")));
+	}
+	return false;
+}
+
 /* May the rule see a new connection (not limited to other states)? */
 static bool sees_new(const struct rule *r)
 {
@@ -228,10 +255,16 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 				diag_error(d, "jump-not-first", rule_tok_loc(r, 0), "the jump to %s must be INPUT's first "
 					   "rule (-I INPUT 1 -j %s); below other rules, they bypass it", o->host_chain, o->host_chain);
 			if (!strcmp(chain, o->container_chain) && r->cmd != CMD_DELETE) {
+				/* the trap is a match on one published container: a port (or a
+				 * short list of them) or one address, not whole ranges of them,
+				 * which rule sets such as ufw-docker match deliberately */
 				const struct rule_opt *dport = rule_option(r, NULL, "--dport");
 				if (!dport)
 					dport = rule_option(r, "multiport", "--dports");
-				if (dport || r->has_dst)
+				if (dport && strchr(rule_arg(r, dport, 0) ? rule_arg(r, dport, 0) : "", ':'))
+					dport = NULL;
+				bool one_host = r->has_dst && !r->dst_neg && r->dst.prefix == addr_max_prefix(r->dst.family);
+				if (dport || one_host)
 					diag_warn(d, "dnat-trap", rule_tok_loc(r, dport ? dport->tok : r->spec_tok),
 						  "in %s, %s sees the container's %s after Docker's DNAT, not what was "
 						  "published; match the published port with -m conntrack --ctorigdstport "
@@ -268,7 +301,7 @@ static void check_sets(const struct ruleset *rs, const struct check_opts *o, str
 					else if (!si)
 						diag_warn(d, "unknown-set", at, "set %s is not described; pass its ipset file "
 							  "with -s to check it", name);
-					else if (si->family != rs->family)
+					else if (si->family != FAM_NONE && si->family != rs->family)
 						diag_error(d, "set-family", at, "set %s holds IPv%d addresses but this file is "
 							   "for IPv%d", name, si->family, rs->family);
 				}
@@ -290,7 +323,7 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 {
 	const struct rule *first_drop = NULL, *established = NULL, *internal = NULL, *ender = NULL;
 	const struct rule *ssh_ok = NULL;
-	bool ssh_reported = false;
+	bool ssh_reported = false, late_reported = false;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rule *r = c->rules[i];
 		if (ender)
@@ -306,11 +339,15 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 				   "applying it would lock you out", o->ssh_port);
 			ssh_reported = true;
 		}
+		/* the first drop that may hit a reply, before replies are let through */
+		if (is_drop(r) && !established && !late_reported && !only_new(r)) {
+			diag_error(d, "established-late", r->loc, "%s drops here before any rule accepts "
+				   "ESTABLISHED,RELATED traffic: replies to %s connections die", c->name,
+				   containers ? "the containers' and their clients'" : "the host's own");
+			late_reported = true;
+		}
 		if (is_drop(r) && !first_drop) {
 			first_drop = r;
-			if (!established)
-				diag_error(d, "established-late", r->loc, "%s drops here before any rule accepts "
-					   "ESTABLISHED,RELATED traffic: replies to the host's own connections die", c->name);
 			if (containers && !internal)
 				diag_error(d, "docker-internal-late", r->loc, "%s drops here before it returns "
 					   "Docker-internal traffic (from the bridges and container subnets): containers "
@@ -332,9 +369,14 @@ static void check_state(struct fw_state *st, bool exact_forward, const struct ch
 	bool jumped = false;
 	for (size_t i = 0; input && i < input->n; i++)
 		jumped |= input->rules[i]->target && !strcmp(input->rules[i]->target, o->host_chain);
-	if (host && host->decl && !jumped)
+	/* with INPUT's rules unknown (a --noflush file on its own), the jump may be
+	 * in force already: what dfwgen itself writes once it has applied it */
+	if (host && host->decl && !jumped && input && input->known)
 		diag_warn(d, "no-input-jump", host->decl->loc, "%s is declared but INPUT does not jump to it here: "
 			  "until something adds -I INPUT 1 -j %s, it filters nothing", o->host_chain, o->host_chain);
+	else if (host && host->decl && !jumped)
+		diag_note(d, "no-input-jump", host->decl->loc, "%s is declared but nothing in this file jumps to it: "
+			  "unless INPUT already does (-I INPUT 1 -j %s), it filters nothing", o->host_chain, o->host_chain);
 	struct chain_state *containers = state_chain(st, "filter", o->container_chain);
 	if (host && !host->assumed)
 		check_chain(host, false, o, d);
@@ -358,7 +400,11 @@ static void check_state(struct fw_state *st, bool exact_forward, const struct ch
 				   bypass->loc.line, o->host_chain);
 	}
 	struct chain_state *forward = state_chain(st, "filter", "FORWARD");
-	if (exact_forward && containers && forward) {
+	/* a DOCKER-USER that only returns filters nothing another jump could bypass */
+	bool filters = false;
+	for (size_t i = 0; containers && i < containers->n; i++)
+		filters |= !containers->rules[i]->target || strcmp(containers->rules[i]->target, "RETURN");
+	if (exact_forward && containers && forward && filters) {
 		const struct rule *first = forward->n ? forward->rules[0] : NULL;
 		if (!first || !first->target || strcmp(first->target, o->container_chain) || !unconditional(first))
 			diag_error(d, "forward-not-first", first ? first->loc : (containers->decl ? containers->decl->loc : (struct loc){0}),
@@ -465,8 +511,28 @@ static void *run_check_job(void *arg)
 	return NULL;
 }
 
+/* A built-in chain line with counters, as only a save tool writes them: the
+ * first line that shows the file is a whole-table dump. */
+static const struct rule *dump_sign(const struct ruleset *rs)
+{
+	for (size_t t = 0; t < rs->n; t++) {
+		for (size_t k = 0; k < rs->tables[t].n; k++) {
+			const struct rule *r = &rs->tables[t].rules[k];
+			if (r->cmd == CMD_DECLARE && r->ntok > 2 && r->chain && chain_is_builtin(rs->tables[t].name, r->chain) &&
+			    strcmp(r->policy ? r->policy : "-", "-"))
+				return r;
+		}
+	}
+	return NULL;
+}
+
 void check_run(const struct ruleset *rs, struct fw_state *st, const struct check_opts *o, struct diags *d)
 {
+	const struct rule *dump = o->noflush ? dump_sign(rs) : NULL;
+	if (dump)
+		diag_note(d, "looks-like-dump", dump->loc, "this looks like a whole-table dump (iptables-save): "
+			  "it is checked as --noflush input, where built-in chain lines set policies; check a dump "
+			  "with --full");
 	struct check_job jobs[2];
 	size_t rules = 0;
 	for (size_t t = 0; t < rs->n; t++)

@@ -93,6 +93,16 @@ static struct set_info *find_mut(struct set_catalog *c, const char *name)
 	return (struct set_info *)sets_find(c, name);
 }
 
+/* The next word of an ipset line that is not one of ipset's options. */
+static char *next_word(char **save)
+{
+	char *w;
+	while ((w = strtok_r(NULL, " \t", save)) && (!strcmp(w, "-exist") || !strcmp(w, "-!") ||
+						       !strcmp(w, "-quiet") || !strcmp(w, "-q")))
+		;
+	return w;
+}
+
 void sets_parse(struct set_catalog *c, const struct source *src, struct diags *d)
 {
 	c->given = true;
@@ -107,22 +117,23 @@ void sets_parse(struct set_catalog *c, const struct source *src, struct diags *d
 			free(copy);
 			continue;
 		}
-		char *name = strtok_r(NULL, " \t", &save);
-		char *arg = strtok_r(NULL, " \t", &save);
+		/* ipset's options may stand anywhere: create -exist NAME TYPE (seed 001) */
+		char *name = next_word(&save), *arg = next_word(&save);
 		if (!strcmp(cmd, "create") || !strcmp(cmd, "-N") || !strcmp(cmd, "n")) {
 			if (!name || !arg) {
 				diag_error(d, "bad-syntax", loc, "create needs a set name and a type");
 			} else if (strlen(name) > 31) {
 				diag_error(d, "bad-name", loc, "set name '%s' is longer than 31 characters", name);
 			} else if (!find_mut(c, name)) {
-				enum family f = FAM_V4;
+				/* bitmap:port and list:set hold no addresses: no family */
+				enum family f = !strncmp(arg, "bitmap:port", 11) || !strncmp(arg, "list:", 5) ? FAM_NONE : FAM_V4;
 				unsigned long maxelem = 65536;
-				for (char *w; (w = strtok_r(NULL, " \t", &save));) {
+				for (char *w; (w = next_word(&save));) {
 					if (!strcmp(w, "family")) {
-						char *v = strtok_r(NULL, " \t", &save);
+						char *v = next_word(&save);
 						f = v && !strcmp(v, "inet6") ? FAM_V6 : FAM_V4;
 					} else if (!strcmp(w, "maxelem")) {
-						char *v = strtok_r(NULL, " \t", &save);
+						char *v = next_word(&save);
 						maxelem = v ? strtoul(v, NULL, 10) : maxelem;
 					}
 				}
