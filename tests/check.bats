@@ -155,6 +155,11 @@ COMMIT'
 	assert_output ""
 }
 
+@test "a shadow finding names the rule that really makes the rule dead, not a -f rule above it" {
+	expect shadowed-rule 6 0 <<<"$F"$'\n-A FILTERS -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n-A FILTERS -p tcp -m conntrack --ctstate NEW -j DROP\n-A FILTERS -i wlan0 -f -j DROP\n-A FILTERS -p tcp -m conntrack --ctstate NEW --dport 22 -j ACCEPT\n-A FILTERS -j DROP\nCOMMIT'
+	assert_output --partial 'the rule at line 4 takes every packet'
+}
+
 @test "what the checker cannot model never acts as a wildcard: no finding rests on it" {
 	# an address it cannot read, a netmask that is no prefix, -f: none covers the rules below
 	for m in '-s 10.0.0.300' '-s 10.0.0.0/255.0.255.0' '-f' '-i wlan0 -f'; do
