@@ -266,7 +266,9 @@ struct loc rule_tok_loc(const struct rule *r, int i)
 }
 
 /* What ends an unquoted stretch of a word (the NUL: the line's end). */
-static const bool word_stop[256] = {['\0'] = true, [' '] = true, ['\t'] = true, ['"'] = true, ['\''] = true};
+/* Only double quotes group words: iptables-restore takes a single quote for
+ * a character ("--comment 'a b'" is refused: Bad argument `b''). */
+static const bool word_stop[256] = {['\0'] = true, [' '] = true, ['\t'] = true, ['"'] = true};
 
 /* Splits a line the way iptables-restore does: blanks separate, double quotes
  * group (a backslash escapes the next character inside them). The texts are
@@ -298,7 +300,7 @@ static bool tokenize(struct parser *ps, const char *line, size_t len, struct rul
 				memmove(w, buf + i, run - i);
 			w += run - i;
 			i = run;
-			if (buf[i] != '"' && buf[i] != '\'')
+			if (buf[i] != '"')
 				break; /* a blank, or the end */
 			char q = buf[i++];
 			quoted = true;

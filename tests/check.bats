@@ -74,6 +74,10 @@ G=$'*filter\n:FILTERS - [0:0]\n-I INPUT 1 -j FILTERS'
 	[[ "$stderr" == *"noeol.rules:3: error: the file ends in COMMIT without a newline: iptables-legacy-restore refuses it"*"[no-final-newline]"* ]]
 }
 
+@test "single quotes are characters, as iptables-restore reads them: 'a b' is two words" {
+	expect bad-syntax 3 34 --full <<<$'*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \'a b\' -j ACCEPT\nCOMMIT'
+}
+
 @test "a closing quote ends a word, as iptables-restore splits it" {
 	run -0 "$DFWGEN" check --full - <<<$'*filter\n:INPUT ACCEPT [0:0]\n:LOGACCEPT - [0:0]\n-A LOGACCEPT -j ACCEPT\n-A INPUT -m comment --comment "GIT SSH Server"-j LOGACCEPT\nCOMMIT'
 }
