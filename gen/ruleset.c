@@ -1342,7 +1342,8 @@ static bool ends_in_cr(const struct source *src, const char *line, size_t len)
 static struct line_event *sort_lines(struct ruleset *rs, size_t *nev)
 {
 	const struct source *src = rs->src;
-	struct line_event *ev = xmalloc((src->nlines + 2) * sizeof(*ev));
+	/* at most two events a line: a COMMIT line may also be a finding */
+	struct line_event *ev = xmalloc((2 * src->nlines + 1) * sizeof(*ev));
 	size_t n = 0;
 	bool any_nul = strlen(src->text) < src->len; /* one scan, not one a line */
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
@@ -1767,7 +1768,7 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 		if (!c)
 			c = new_chain(ts, r->chain, r);
 		else if (c->builtin) {
-			if (strcmp(r->policy, "-"))
+			if (r->policy && strcmp(r->policy, "-"))
 				c->policy = r->policy; /* '-' keeps it */
 		} else {
 			c->n = 0; /* declaring an existing user chain flushes it */
