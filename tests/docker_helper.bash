@@ -228,13 +228,14 @@ docker_daemons_down() {
 	return 0
 }
 
-# real_dfw COMMAND CONFIG [options...]: `dfwgen apply|status` inside the host.
+# real_dfw COMMAND CONFIG [options...]: `dfwgen apply|status` inside host $DK,
+# with a state directory of that host's own and no drop-ins.
 real_dfw() {
 	local command=$1 config=$2
 	shift 2
-	mkdir -p "$BATS_TEST_TMPDIR/empty" "$BATS_FILE_TMPDIR/state"
-	in_ns "$DK" "$DFWGEN" "$command" -t "$TEMPLATES" -c "$config" -d "$BATS_TEST_TMPDIR/empty" \
-		--state-dir "$BATS_FILE_TMPDIR/state" "$@"
+	mkdir -p "$BATS_FILE_TMPDIR/no-dropins" "$BATS_FILE_TMPDIR/state-$DK"
+	in_ns "$DK" "$DFWGEN" "$command" -t "$TEMPLATES" -c "$config" -d "$BATS_FILE_TMPDIR/no-dropins" \
+		--state-dir "$BATS_FILE_TMPDIR/state-$DK" "$@"
 }
 
 real_apply() { real_dfw apply "$@"; }

@@ -31,7 +31,7 @@ setup_file() {
 		start_dockerd
 		import_busybox
 		# dfwgen first: joining the swarm must pass through its rules
-		run_dfw apply "$FIXTURES/real-swarm/$DK.ini"
+		real_dfw apply "$FIXTURES/real-swarm/$DK.ini"
 	done
 	DK=n1 dk swarm init --advertise-addr 198.18.0.1 >/dev/null
 	DK=n2 dk swarm join --advertise-addr 198.18.0.2 --token "$(DK=n1 dk swarm join-token -q worker)" 198.18.0.1:2377 >/dev/null
@@ -58,14 +58,6 @@ teardown() {
 		dk rm -f sa sb >/dev/null 2>&1 || true
 	done
 	DK=n1 dk service rm hm >/dev/null 2>&1 || true
-}
-
-run_dfw() {
-	local command=$1 config=$2
-	shift 2
-	mkdir -p "$BATS_FILE_TMPDIR/state-$DK" "$BATS_FILE_TMPDIR/no-dropins-$DK"
-	in_ns "$DK" "$DFWGEN" "$command" -t "$TEMPLATES" -c "$config" -d "$BATS_FILE_TMPDIR/no-dropins-$DK" \
-		--state-dir "$BATS_FILE_TMPDIR/state-$DK" "$@"
 }
 
 # overlay_reaches: sb on node 2 fetches from sa on node 1 over the overlay.
@@ -95,10 +87,10 @@ overlay_reaches() {
 @test "with the VXLAN port moved elsewhere in dfwgen's config, the overlay is cut: only dfwgen lets it through" {
 	DK=n1 dk run -d --init --name sa --network ov local/busybox httpd -f -p 80 -h /www >/dev/null
 	sed 's/^swarm_peers.*/&\nswarm_data_port = 4790/' "$FIXTURES/real-swarm/n1.ini" >"$BATS_TEST_TMPDIR/moved.ini"
-	DK=n1 run -0 run_dfw apply "$BATS_TEST_TMPDIR/moved.ini"
+	DK=n1 run -0 real_dfw apply "$BATS_TEST_TMPDIR/moved.ini"
 	run overlay_reaches
 	assert_failure
-	DK=n1 run -0 run_dfw apply "$FIXTURES/real-swarm/n1.ini"
+	DK=n1 run -0 real_dfw apply "$FIXTURES/real-swarm/n1.ini"
 	run -0 overlay_reaches
 	assert_output ok
 }
@@ -111,5 +103,5 @@ overlay_reaches() {
 	assert_equal "$(probe cu 198.51.100.1 8080)" filtered
 	assert_equal "$(probe ct 2001:db8:2::1 8080)" open
 	assert_equal "$(probe cu 2001:db8:51::1 8080)" filtered
-	DK=n1 run -0 run_dfw status "$FIXTURES/real-swarm/n1.ini"
+	DK=n1 run -0 real_dfw status "$FIXTURES/real-swarm/n1.ini"
 }
