@@ -471,16 +471,39 @@ static bool roll_back(const char *backend, const char *state_dir, struct diags *
 	return ok;
 }
 
-static bool confirmed(const struct apply_opts *o, int seconds)
+/* The signal that ended a wait for confirmation: a dropped SSH session
+ * (SIGHUP), Ctrl-C, systemctl stop. Only the handler writes it. */
+static volatile sig_atomic_t wait_signal;
+
+static void note_signal(int sig)
+{
+	wait_signal = sig;
+}
+
+enum confirmation { CONFIRMED, TIMED_OUT, INTERRUPTED };
+
+/* Waits for `dfwgen confirm` (or "yes" on a terminal). The flag file was
+ * cleared before the rules were loaded, so a confirm that arrived while they
+ * were loading counts. */
+static enum confirmation confirmed(const struct apply_opts *o, int seconds)
 {
 	char *flag = state_path(o, "confirmed");
-	unlink(flag);
-	if (isatty(0))
-		fprintf(stderr, "dfwgen: new rules are in force. Type yes (or run 'dfwgen confirm') within %d seconds "
-			"to keep them; otherwise they are rolled back.\n", seconds);
+	static const int signals[] = {SIGHUP, SIGINT, SIGTERM};
+	struct sigaction on = {.sa_handler = note_signal}, old[3];
+	sigemptyset(&on.sa_mask);
+	wait_signal = 0;
+	for (int i = 0; i < 3; i++)
+		sigaction(signals[i], &on, &old[i]);
+	bool tty = isatty(0), defaults = !strcmp(o->state_dir, DFW_STATE_DIR);
+	/* said whether or not a person watches: ssh host dfwgen apply --confirm, Ansible */
+	fprintf(stderr, "dfwgen: the new rules are in force; keep them within %d seconds with: dfwgen confirm%s%s%s\n"
+		"dfwgen: otherwise, or on a hangup, Ctrl-C or SIGTERM, the previous ruleset is put back\n", seconds,
+		defaults ? "" : " --state-dir '", defaults ? "" : o->state_dir, defaults ? "" : "'");
+	if (tty)
+		fprintf(stderr, "dfwgen: (or type yes here)\n");
 	bool ok = false;
-	for (time_t end = time(NULL) + seconds; !ok && time(NULL) < end;) {
-		struct pollfd pf = {.fd = isatty(0) ? 0 : -1, .events = POLLIN};
+	for (time_t end = time(NULL) + seconds; !ok && !wait_signal && time(NULL) < end;) {
+		struct pollfd pf = {.fd = tty ? 0 : -1, .events = POLLIN};
 		if (poll(&pf, 1, 100) > 0 && (pf.revents & POLLIN)) {
 			char line[64] = "";
 			if (fgets(line, sizeof(line), stdin) && !strncmp(line, "yes", 3))
@@ -491,7 +514,9 @@ static bool confirmed(const struct apply_opts *o, int seconds)
 	}
 	unlink(flag);
 	free(flag);
-	return ok;
+	for (int i = 0; i < 3; i++)
+		sigaction(signals[i], &old[i], NULL);
+	return ok ? CONFIRMED : wait_signal ? INTERRUPTED : TIMED_OUT;
 }
 
 int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
@@ -505,7 +530,9 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
 		free(sets);
 		return 0;
 	}
-	char *pending = state_path(o, "pending");
+	char *pending = state_path(o, "pending"), *flag = state_path(o, "confirmed");
+	unlink(flag); /* an old confirmation must not count; a new one may come while loading */
+	free(flag);
 	char *sets_before = ipset_save(), *sets_todo = NULL;
 	char *p4 = state_path(o, "saved.v4"), *p6 = state_path(o, "saved.v6"), *ps = state_path(o, "saved.sets");
 	unlink(p4);
@@ -530,11 +557,15 @@ int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
 			fault_point(f ? "after-v6" : "after-v4");
 		}
 	}
-	if (!code && o->confirm_seconds > 0 && !confirmed(o, o->confirm_seconds)) {
+	enum confirmation c = !code && o->confirm_seconds > 0 ? confirmed(o, o->confirm_seconds) : CONFIRMED;
+	if (c == TIMED_OUT)
 		diag_error(d, "not-confirmed", (struct loc){0}, "not confirmed within %d seconds: the previous "
 			   "ruleset is back", o->confirm_seconds);
+	else if (c == INTERRUPTED)
+		diag_error(d, "not-confirmed", (struct loc){0}, "interrupted by %s before the rules were confirmed: "
+			   "the previous ruleset is back", strsignal(wait_signal));
+	if (c != CONFIRMED)
 		code = 1;
-	}
 	if (code && saved && !roll_back(p->backend, o->state_dir, d))
 		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: the saved state is in %s", o->state_dir);
 	else if (!code)
@@ -572,11 +603,14 @@ int apply_confirm(const char *state_dir, struct diags *d)
 	struct stat st;
 	int code = 0;
 	if (stat(lock, &st) != 0) {
-		diag_error(d, "apply-failed", (struct loc){0}, "no apply is waiting for confirmation");
-		code = 2;
+		diag_error(d, "nothing-to-confirm", (struct loc){0}, "nothing to confirm: no apply --confirm is "
+			   "waiting (state directory %s)", state_dir);
+		code = 1;
 	} else if (!write_file(flag, "")) {
 		diag_error(d, "apply-failed", (struct loc){0}, "cannot write %s: %s", flag, strerror(errno));
 		code = 2;
+	} else {
+		fprintf(stderr, "dfwgen: confirmed: the waiting apply keeps its rules\n");
 	}
 	free(flag);
 	free(lock);

@@ -23,6 +23,8 @@ struct plan {
 	const char *guard_chain, *guard_table; /* the container rules again, run first */
 };
 
+#define DFW_STATE_DIR "/var/lib/dfwgen"
+
 struct apply_opts {
 	const char *state_dir;
 	int confirm_seconds; /* 0: no confirmation */

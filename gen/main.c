@@ -38,7 +38,6 @@
 #ifndef DFW_SYSCONF_DIR
 #define DFW_SYSCONF_DIR "/etc/dfwgen"
 #endif
-#define DFW_STATE_DIR "/var/lib/dfwgen"
 
 enum exit_code { EXIT_OK = 0, EXIT_INVARIANT = 1, EXIT_USAGE = 2 };
 

@@ -138,8 +138,37 @@ snapshot() {
 	run -0 in_ns host "$DFWGEN" confirm --state-dir "$STATE"
 	wait "$pid"
 	run -0 dfw_status
-	run -2 in_ns host "$DFWGEN" confirm --state-dir "$STATE"
-	assert_output --partial 'no apply is waiting for confirmation'
+	# nothing waits any more: said, exit 1
+	run -1 in_ns host "$DFWGEN" confirm --state-dir "$STATE"
+	assert_output --partial "nothing to confirm: no apply --confirm is waiting (state directory $STATE) [nothing-to-confirm]"
+}
+
+@test "--confirm says how to confirm, tty or not, with the state directory when it is not the default" {
+	run -1 --separate-stderr dfw_apply --confirm 1 </dev/null
+	[[ "$stderr" == *"keep them within 1 seconds with: dfwgen confirm --state-dir '$STATE'"* ]]
+	[[ "$stderr" == *"or on a hangup, Ctrl-C or SIGTERM, the previous ruleset is put back"* ]]
+}
+
+@test "--confirm: SIGHUP, SIGINT and SIGTERM while waiting roll back and exit 1" {
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	for sig in HUP INT TERM; do
+		dfw_apply --confirm 60 </dev/null >"$BATS_TEST_TMPDIR/apply.$sig" 2>&1 &
+		local pid=$!
+		for _ in $(seq 1 100); do grep -q 'keep them within' "$BATS_TEST_TMPDIR/apply.$sig" && break; sleep 0.1; done
+		in_ns host iptables -S FILTERS >/dev/null # the new rules are in force while it waits
+		# the signal goes to dfwgen itself, as a dropped session's or systemctl's would
+		local dfw
+		dfw=$(pgrep -x -P "$(pgrep -d, -P "$pid")" dfwgen || pgrep -x -P "$pid" dfwgen)
+		kill -"$sig" "$dfw"
+		local status=0
+		wait "$pid" || status=$?
+		assert_equal "$status" 1
+		run cat "$BATS_TEST_TMPDIR/apply.$sig"
+		assert_output --partial "before the rules were confirmed: the previous ruleset is back [not-confirmed]"
+		[ ! -e "$STATE/pending" ]
+		snapshot >"$BATS_TEST_TMPDIR/after.$sig"
+		run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after.$sig"
+	done
 }
 
 @test "--dry-run prints what would change and changes nothing" {
