@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 /* ---- the schema: every section and key dfwgen knows, with its default ---- */
 
@@ -686,6 +689,28 @@ static void *scan_list(void *arg)
 }
 
 /* A `file =` list: one address or network per line, '#' comments. */
+/* A list file must be a regular file of a sane size, outside /proc and /sys:
+ * a FIFO would hang apply (and the hooks that run it), /dev/zero would grow
+ * without end, /proc/self/mem reads as an empty list. */
+#define LIST_FILE_MAX (1UL << 30)
+static bool list_file_ok(const char *path, struct loc at, struct diags *d)
+{
+	struct stat st;
+	struct statfs fs;
+	const char *why = NULL;
+	if (stat(path, &st) != 0)
+		return true; /* source_load says why it cannot be read */
+	if (!S_ISREG(st.st_mode))
+		why = "is not a regular file (a FIFO or a device would hang or never end)";
+	else if ((unsigned long)st.st_size > LIST_FILE_MAX)
+		why = "is larger than 1 GiB";
+	else if (statfs(path, &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC))
+		why = "is in /proc or /sys, whose files are no lists";
+	if (why)
+		diag_error(d, "bad-list-file", at, "list file '%s' %s", path, why);
+	return !why;
+}
+
 static void add_list_file(struct policy *p, void *out, const struct item *it, struct diags *d)
 {
 	struct ipset_def *set = out;
@@ -696,7 +721,7 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 		path = xstrdup(it->text);
 	else
 		path = xasprintf("%.*s/%s", (int)(slash - base), base, it->text);
-	struct source *src = source_load(path, it->loc, d);
+	struct source *src = list_file_ok(path, it->loc, d) ? source_load(path, it->loc, d) : NULL;
 	free(path);
 	if (!src)
 		return;

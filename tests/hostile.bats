@@ -182,3 +182,13 @@ conf() {
   -A C99999 -j C0
                ^~"
 }
+
+@test "a list file that is a FIFO, a device or a /proc file is refused at once, never read" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	for f in "$BATS_TEST_TMPDIR/fifo" /dev/zero /proc/self/mem; do
+		printf '[set t]\nfile = %s\n[host]\ntcp = 22\n' "$f" >"$BATS_TEST_TMPDIR/c.ini"
+		run -2 --separate-stderr timeout 10 "$DFWGEN" ipsets -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/c.ini" -d "$BATS_TEST_TMPDIR/empty"
+		assert_equal "$output" ""
+		[[ "$stderr" == *"c.ini:2:8: error: list file '$f' "*"[bad-list-file]"* ]]
+	done
+}
