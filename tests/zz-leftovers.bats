@@ -21,3 +21,14 @@ setup() { load test_helper; }
 	run -0 bash -c 'ls -d /sys/fs/cgroup/*/dfwt-* /sys/fs/cgroup/dfwt-* 2>/dev/null || true'
 	assert_output ""
 }
+
+@test "no Docker state in the machine's own namespace: no docker0, nothing in /run or /var/lib" {
+	# a Docker the machine runs itself may own these; the suites' daemons never do
+	if pgrep -x dockerd >/dev/null && ! pgrep -f -- '[-]-cgroup-parent /dfwt-' >/dev/null; then
+		skip "this machine runs a Docker daemon of its own"
+	fi
+	run -0 bash -c 'ls -d /run/docker /run/containerd /run/docker.sock /var/lib/docker 2>/dev/null || true'
+	assert_output ""
+	run -0 bash -c 'ip -o link show docker0 2>/dev/null || true'
+	assert_output ""
+}
