@@ -67,14 +67,6 @@ static bool jump_first(struct fw_state *st, const char *table, const char *from,
 	return jumps_to(st, table, from, to, &first) == 1 && first == 0;
 }
 
-/* Docker (up to 28.2) appends `-A DOCKER-USER -j RETURN` on every start when
- * the chain has no such rule: after dfwgen's final rule it is harmless, and
- * it is Docker's, not drift. */
-static bool dockers_return(const struct rule *r)
-{
-	static const char bare[] = "-j RETURN";
-	return r->spec && r->spec_len == sizeof(bare) - 1 && !memcmp(r->spec, bare, r->spec_len);
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -102,7 +94,10 @@ static void chain_drift(struct drifts *ds, int fam, struct fw_state *live, struc
 {
 	struct chain_state *a = state_chain(live, table, name), *b = state_chain(want, table, name);
 	size_t na = a ? a->n : 0, nb = b ? b->n : 0;
-	if (docker_return && na && dockers_return(a->rules[na - 1]) && (!nb || !dockers_return(b->rules[nb - 1])))
+	/* Docker (up to 28.2) appends `-A DOCKER-USER -j RETURN` on every start
+	 * when the chain has none: after dfwgen's final rule it is Docker's, not drift */
+	if (docker_return && na && rule_spec_is(a->rules[na - 1], "-j RETURN") &&
+	    (!nb || !rule_spec_is(b->rules[nb - 1], "-j RETURN")))
 		na--;
 	char **ka = xcalloc(na + 1, sizeof(char *)), **kb = xcalloc(nb + 1, sizeof(char *));
 	for (size_t i = 0; i < na; i++)

@@ -67,25 +67,6 @@ struct published {
 	unsigned to_port;       /* 0: not said (the same as the host port) */
 };
 
-static bool parse_range(const char *s, struct port_range *r)
-{
-	char *end;
-	unsigned long lo = strtoul(s, &end, 10), hi = lo;
-	if (end == s || lo > 65535)
-		return false;
-	if (*end == ':' || *end == '-') {
-		const char *h = end + 1;
-		hi = strtoul(h, &end, 10);
-		if (end == h || hi > 65535 || hi < lo)
-			return false;
-	}
-	if (*end)
-		return false;
-	r->lo = (unsigned)lo;
-	r->hi = (unsigned)hi;
-	return true;
-}
-
 /* The port of "ADDR:PORT", "[V6]:PORT" or "ADDR:LO-HI" (its low end); 0 if none. */
 static unsigned dest_port(const char *to)
 {
@@ -95,10 +76,8 @@ static unsigned dest_port(const char *to)
 	if (to[0] == '[' && colon[-1] != ']')
 		return 0;
 	struct port_range r;
-	char buf[16];
-	snprintf(buf, sizeof(buf), "%s", colon + 1);
-	buf[strcspn(buf, "-")] = '\0';
-	return parse_range(buf, &r) ? r.lo : 0;
+	const char *why;
+	return port_parse(colon + 1, '-', false, &r, &why) ? r.lo : 0;
 }
 
 /* Docker's DNAT rules: -p tcp|udp --dport N -j DNAT --to-destination ADDR:PORT. */
@@ -123,7 +102,8 @@ static void collect_published(const struct ruleset *nat, struct published **v, s
 			const struct rule_opt *to = rule_option(r, NULL, "--to-destination");
 			const char *port = dport && !dport->neg ? rule_arg(r, dport, 0) : NULL;
 			const char *dest = to ? rule_arg(r, to, 0) : NULL;
-			if (!port || !dest || !parse_range(port, &pb.host))
+			const char *why;
+			if (!port || !dest || !port_parse(port, ':', false, &pb.host, &why))
 				continue;
 			pb.to = xstrdup(dest);
 			pb.to_port = dest_port(dest);

@@ -225,6 +225,16 @@ static struct policy *load_policy(const struct options *o, struct ini_doc *doc, 
 
 /* ---- the live ruleset ---- */
 
+/* The save tool for a family: of the backend's flavour, or whatever
+ * `iptables-save` is when backend is NULL. */
+static void save_tool(char *tool, size_t size, const char *backend, enum family f)
+{
+	if (backend)
+		host_tool(tool, size, backend, f, "save");
+	else
+		snprintf(tool, size, "%s", f == FAM_V4 ? "iptables-save" : "ip6tables-save");
+}
+
 /* The tables dfwgen writes: filter, and mangle for the guard chain. */
 static const char *const live_tables[] = {"filter", GUARD_TABLE};
 
@@ -243,10 +253,7 @@ static struct source *read_live(const struct options *o, const char *backend, en
 		return NULL;
 	}
 	char tool[64];
-	if (backend)
-		host_tool(tool, sizeof(tool), backend, f, "save");
-	else
-		snprintf(tool, sizeof(tool), "%s", f == FAM_V4 ? "iptables-save" : "ip6tables-save");
+	save_tool(tool, sizeof(tool), backend, f);
 	struct strbuf text = {0};
 	for (size_t t = 0; t < sizeof(live_tables) / sizeof(*live_tables); t++) {
 		const char *argv[] = {tool, "-t", live_tables[t], NULL};
@@ -371,10 +378,7 @@ static void check_against_host(struct run *run, const char *backend)
 	live_check_interfaces(run->p, &run->d);
 	enum family f = policy_family_on(run->p, FAM_V4) ? FAM_V4 : FAM_V6;
 	char tool[64];
-	if (backend)
-		host_tool(tool, sizeof(tool), backend, f, "save");
-	else
-		snprintf(tool, sizeof(tool), "%s", f == FAM_V4 ? "iptables-save" : "ip6tables-save");
+	save_tool(tool, sizeof(tool), backend, f);
 	const char *argv[] = {tool, "-t", "nat", NULL};
 	struct cmd_result r = host_run(argv, NULL);
 	if (r.status == 0 && r.out) {

@@ -403,7 +403,7 @@ static void fix_jump(struct rendered *out, struct strbuf *sb, struct fw_state *l
 		const struct rule *r = c->rules[i];
 		if (r->target && !strcmp(r->target, to)) {
 			jumps++;
-			first_ok |= i == 0 && r->spec && r->spec_len == strlen(plain) && !memcmp(r->spec, plain, r->spec_len);
+			first_ok |= i == 0 && rule_spec_is(r, plain);
 		}
 	}
 	free(plain);

@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the catalogue: matches and targets, the options each takes, and how
  * to check their values. Table-driven, like pfctl's rule field tables. ---- */
@@ -626,36 +627,43 @@ static bool valid_iface_name(const char *s)
 	return true;
 }
 
+/* The protocols whose names dfwgen knows; the first ones' matches -p loads. */
+static const struct { const char *num, *name; } protocols[] = {
+	{"1", "icmp"}, {"6", "tcp"}, {"17", "udp"}, {"58", "ipv6-icmp"}, {"132", "sctp"}, {"136", "udplite"},
+	{"0", "all"}, {"58", "icmpv6"}, {"50", "esp"}, {"51", "ah"}, {"135", "mh"}, {"47", "gre"},
+	{"4", "ipip"}, {"2", "igmp"},
+};
+
 /* The name a protocol goes by: iptables lowercases names (-p ALL, -p TCP),
- * and for the protocols whose matches -p loads, a number names it (-p 6
- * -m tcp is what xtables-save 1.8.2 writes); else p itself. */
+ * and a number names the protocols whose matches -p loads (-p 6 -m tcp is
+ * what xtables-save 1.8.2 writes); else p itself. */
 static const char *proto_name(const char *p)
 {
-	static const struct { const char *num, *name; } known[] = {
-		{"1", "icmp"}, {"6", "tcp"}, {"17", "udp"}, {"58", "ipv6-icmp"}, {"132", "sctp"}, {"136", "udplite"},
-		{"ALL", "all"}, {"TCP", "tcp"}, {"UDP", "udp"}, {"ICMP", "icmp"}, {"All", "all"}, {"Tcp", "tcp"},
-		{"Udp", "udp"}, {"Icmp", "icmp"},
-	};
-	for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++) {
-		if (!strcmp(p, known[i].num))
-			return known[i].name;
+	for (size_t i = 0; i < sizeof(protocols) / sizeof(*protocols); i++) {
+		if (!strcasecmp(p, protocols[i].name) || (i < 6 && !strcmp(p, protocols[i].num)))
+			return protocols[i].name;
 	}
 	return p;
 }
 
+/* A number 0-255, a name dfwgen knows, or any name of /etc/protocols (ipv6,
+ * ospf, ...), which iptables looks up lowercased. */
 static bool valid_proto(const char *p)
 {
-	static const char *const names[] = {"all", "tcp", "udp", "udplite", "icmp", "icmpv6",
-		"ipv6-icmp", "esp", "ah", "sctp", "mh", "gre", "ipip", "igmp", NULL};
-	if (in_words(proto_name(p), names))
+	if (proto_name(p) != p)
 		return true;
 	char *end;
 	long v = strtol(p, &end, 10);
-	/* iptables also takes any name of /etc/protocols (ipv6, ospf, ...) */
-	return (*p && !*end && v >= 0 && v <= 255) || getprotobyname(p);
+	if (*p && !*end && v >= 0 && v <= 255)
+		return true;
+	char lower[32];
+	size_t n = strlen(p);
+	if (n >= sizeof(lower))
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		lower[i] = (char)tolower((unsigned char)p[i]);
+	return getprotobyname(lower) != NULL;
 }
-
-
 
 /* ---- rule specifications ---- */
 
@@ -1089,6 +1097,12 @@ static const char *canonical_spec(struct arena *a, const struct rule *r, const c
 bool rule_same_spec(const struct rule *a, const struct rule *b)
 {
 	return a->spec && b->spec && a->spec_len == b->spec_len && !memcmp(a->spec, b->spec, a->spec_len);
+}
+
+bool rule_spec_is(const struct rule *r, const char *spec)
+{
+	size_t n = strlen(spec);
+	return r->spec && r->spec_len == n && !memcmp(r->spec, spec, n);
 }
 
 char *rule_canonical(const struct rule *r)

@@ -113,6 +113,8 @@ bool rule_has_module(const struct rule *r, const char *module);
 bool chain_is_builtin(const char *table, const char *chain);
 /* Whether a and b have the same canonical specification. */
 bool rule_same_spec(const struct rule *a, const struct rule *b);
+/* Whether r's canonical specification is exactly spec ("-j RETURN"). */
+bool rule_spec_is(const struct rule *r, const char *spec);
 /* The canonical one-line form "-A CHAIN SPEC" (for policies and messages). */
 char *rule_canonical(const struct rule *r);
 /* A normalised form: two rules with the same key match the same packets the

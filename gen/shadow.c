@@ -493,10 +493,7 @@ static void add_coverer(struct coverers *cv, const struct model *m, const struct
  * is unreachable by design, not a mistake in the file. */
 static bool dockers_trailing_return(const struct chain_state *c, size_t i)
 {
-	static const char bare[] = "-j RETURN";
-	const struct rule *r = c->rules[i];
-	return i + 1 == c->n && !strcmp(c->name, "DOCKER-USER") && r->spec && r->spec_len == sizeof(bare) - 1 &&
-	       !memcmp(r->spec, bare, r->spec_len);
+	return i + 1 == c->n && !strcmp(c->name, "DOCKER-USER") && rule_spec_is(c->rules[i], "-j RETURN");
 }
 
 static void check_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)

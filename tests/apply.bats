@@ -204,6 +204,23 @@ snapshot() {
 	run -0 dfw_status
 }
 
+@test "status: the guard's jump decides whether a FORWARD jump pushed down is drift" {
+	run -0 dfw_apply
+	# Docker's rules above our filter FORWARD jump: the guard still comes first, no drift
+	in_ns host iptables -D FORWARD -j DOCKER-USER
+	in_ns host iptables -A FORWARD -j DOCKER-USER
+	run -0 dfw_status
+	# without the guard's jump the same is drift, and so is the missing jump
+	in_ns host iptables -t mangle -D FORWARD -j DFWGEN-FORWARD
+	run -1 dfw_status
+	assert_line 'drift IPv4 guard-jump: FORWARD (mangle) does not jump to DFWGEN-FORWARD'
+	assert_line --partial "drift IPv4 forward-jump: FORWARD's jump to DOCKER-USER is rule"
+	run -0 jq -r '.drift[] | "\(.family) \(.kind)"' < <(dfw_status --format json)
+	assert_line '4 guard-jump'
+	run -0 dfw_apply
+	run -0 dfw_status
+}
+
 @test "status: a jump pushed down by another rule, and a set that is gone" {
 	run -0 dfw_apply
 	in_ns host iptables -I INPUT 1 -i lo -j ACCEPT
