@@ -41,11 +41,19 @@ $(ASAN_BIN): $(SRCS) $(wildcard gen/*.h) Makefile
 	@mkdir -p build-asan
 	$(CC) $(ASAN_FLAGS) $(CPPFLAGS) -o $@ $(SRCS) $(LDLIBS)
 
+# The same dfwgen with test-only fault injection (DFWGEN_FAULT) compiled in:
+# the installed binary never honours it.
+FAULTS_BIN := build-faults/dfwgen
+
+$(FAULTS_BIN): $(SRCS) $(wildcard gen/*.h) Makefile
+	@mkdir -p build-faults
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DDFW_FAULTS -o $@ $(SRCS) $(LDLIBS)
+
 ifeq ($(SANITIZE),1)
 check: $(ASAN_BIN)
 	SANITIZED=$(CURDIR)/$(ASAN_BIN) SANITIZED_ONLY=1 tests/run
 else
-check: dfwgen $(ASAN_BIN)
+check: dfwgen $(ASAN_BIN) $(FAULTS_BIN)
 	SANITIZED=$(CURDIR)/$(ASAN_BIN) tests/run
 endif
 
@@ -82,7 +90,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 
 clean:
-	rm -rf dfwgen gen/*.o $(FUZZ_OUT) build-asan bench-out
+	rm -rf dfwgen gen/*.o $(FUZZ_OUT) build-asan build-faults bench-out
 
 .PHONY: all check golden install uninstall clean
 

@@ -1,10 +1,13 @@
 #include "apply.h"
 
 #include "host.h"
+#include "live.h"
+#include "render.h"
 #include "setload.h"
 #include "util.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,6 +27,10 @@ struct drift {
 struct drifts {
 	struct drift *v;
 	size_t n, cap;
+	/* for --format json, as fields */
+	char generation[GEN_ID_LEN + 1], confirmed[GEN_ID_LEN + 1], pending[GEN_ID_LEN + 1];
+	bool rejected, leftover[2];
+	size_t other_flavour;
 };
 
 static void add_drift(struct drifts *ds, int family, const char *kind, char *what)
@@ -140,15 +147,6 @@ static char **members(const char *text, const char *set, size_t *n)
 	return v;
 }
 
-static bool in_list(char **v, size_t n, const char *s)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(v[i], s))
-			return true;
-	}
-	return false;
-}
-
 static bool set_exists(const char *live_sets, const char *name)
 {
 	char *create = xasprintf("create %s ", name);
@@ -225,10 +223,21 @@ static void collect_drift(const struct plan *p, const char *live_sets, struct dr
 	set_drift(ds, p, live_sets);
 }
 
+static void json_id(FILE *out, const char *key, const char *id)
+{
+	fprintf(out, *id ? "\"%s\": \"%s\", " : "\"%s\": null, ", key, id);
+}
+
 static void print_drifts(FILE *out, const struct drifts *ds, bool json, const char *verb)
 {
 	if (json) {
-		fprintf(out, "{\"in_sync\": %s, \"drift\": [", ds->n ? "false" : "true");
+		fprintf(out, "{\"in_sync\": %s, ", ds->n ? "false" : "true");
+		json_id(out, "generation", ds->generation);
+		json_id(out, "confirmed", ds->confirmed);
+		json_id(out, "pending", ds->pending);
+		fprintf(out, "\"rejected\": %s, \"leftover\": [%s%s%s], \"other_flavour\": %zu, \"drift\": [",
+			ds->rejected ? "true" : "false", ds->leftover[0] ? "4" : "", ds->leftover[0] && ds->leftover[1] ? ", " : "",
+			ds->leftover[1] ? "6" : "", ds->other_flavour);
 		for (size_t i = 0; i < ds->n; i++) {
 			fprintf(out, "%s\n {\"family\": %d, \"kind\": \"%s\", \"what\": \"", i ? "," : "", ds->v[i].family, ds->v[i].kind);
 			for (const char *c = ds->v[i].what; *c; c++)
@@ -255,66 +264,217 @@ static void drifts_free(struct drifts *ds)
 	free(ds->v);
 }
 
-int apply_status(const struct plan *p, const struct apply_opts *o, FILE *out)
+/* ---- what dfwgen owns ---- */
+
+static bool has_dfwgen_comment(const struct rule *r)
 {
-	struct drifts ds = {0};
-	char *sets = ipset_save();
-	collect_drift(p, sets, &ds);
-	print_drifts(out, &ds, o->json, "drift");
-	int code = ds.n ? 1 : 0;
-	drifts_free(&ds);
-	free(sets);
-	return code;
+	const struct rule_opt *o = rule_option(r, "comment", "--comment");
+	const char *c = o ? rule_arg(r, o, 0) : NULL;
+	if (c && *c == '"')
+		c++;
+	return c && !strncmp(c, "dfwgen:", 7);
 }
 
-/* ---- the state directory ---- */
+/* The rules dfwgen wrote into its chains (and DOCKER-USER), by key: those of
+ * the generation being loaded and of the confirmed one. A rule carrying a
+ * "dfwgen:" comment is dfwgen's too (an earlier version's, or a generation
+ * that is gone). */
+struct owned {
+	char **keys;
+	size_t n, cap;
+};
 
-static char *state_path(const struct apply_opts *o, const char *name)
+static void owned_add(struct owned *ow, const char *body, enum family f)
 {
-	return xasprintf("%s/%s", o->state_dir, name);
+	if (!body || !*body)
+		return;
+	struct source *src = source_from_text("<generation>", xstrdup(body), strlen(body));
+	struct diags scratch = {0};
+	struct ruleset *rs = ruleset_parse(src, f, &scratch);
+	for (size_t t = 0; t < rs->n; t++) {
+		for (size_t i = 0; i < rs->tables[t].n; i++) {
+			if (rs->tables[t].rules[i].cmd == CMD_APPEND)
+				VEC_PUSH(ow->keys, ow->n, ow->cap, rule_key(&rs->tables[t].rules[i]));
+		}
+	}
+	ruleset_free(rs);
+	source_free(src);
+	diags_free(&scratch);
+	qsort(ow->keys, ow->n, sizeof(*ow->keys), cmp_str);
 }
 
-static bool write_file(const char *path, const char *text)
+static void owned_add_generation(struct owned *ow, const struct generation *g)
 {
-	char *tmp = xasprintf("%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	bool ok = f && fputs(text ? text : "", f) >= 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
-	if (f)
-		ok &= fclose(f) == 0;
-	ok = ok && rename(tmp, path) == 0;
-	free(tmp);
-	return ok;
+	for (int f = 0; g && f < 2; f++)
+		owned_add(ow, g->body[f], f ? FAM_V6 : FAM_V4);
 }
 
-static char *read_file(const char *path)
+static bool owned_has(const struct rule *r, void *arg)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return NULL;
-	struct strbuf sb = {0};
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		sb_addn(&sb, buf, n);
-	fclose(f);
-	return sb_steal(&sb);
+	const struct owned *ow = arg;
+	if (has_dfwgen_comment(r))
+		return true;
+	char *k = rule_key(r);
+	bool found = ow->n && bsearch(&k, ow->keys, ow->n, sizeof(*ow->keys), cmp_str);
+	free(k);
+	return found;
 }
 
-/* Test hook: DFWGEN_FAULT=STEP kills the process there, as a power cut would. */
-static bool fault_wanted(const char *step)
+static void owned_free(struct owned *ow)
 {
-	const char *f = getenv("DFWGEN_FAULT");
-	return f && !strcmp(f, step);
+	free_list(ow->keys, ow->n);
+	memset(ow, 0, sizeof(*ow));
 }
 
-static void fault_point(const char *step)
+static const struct {
+	const char *table, *chain, *parent;
+} dfw_chains[] = {
+	{"filter", HOST_CHAIN, "INPUT"},
+	{"filter", CONTAINER_CHAIN, "FORWARD"},
+	{GUARD_TABLE, GUARD_CHAIN, "FORWARD"},
+};
+
+/* Rules in the chains dfwgen writes that it did not write, and jumps to its
+ * own chains it did not make (loading would remove both): each is an error,
+ * or a note when adopting. Docker's RETURN at the end of DOCKER-USER and
+ * Docker's jumps to DOCKER-USER are Docker's. Returns how many. */
+static size_t foreign_rules(struct fw_state *live, int fam, const struct owned *ow, bool adopt, struct diags *d)
 {
-	if (fault_wanted(step))
-		kill(getpid(), SIGKILL);
+	size_t n = 0;
+	for (size_t k = 0; k < sizeof(dfw_chains) / sizeof(*dfw_chains); k++) {
+		const char *table = dfw_chains[k].table, *chain = dfw_chains[k].chain;
+		bool docker_chain = !strcmp(chain, CONTAINER_CHAIN);
+		struct chain_state *c = state_chain(live, table, chain);
+		for (size_t i = 0; c && i < c->n; i++) {
+			const struct rule *r = c->rules[i];
+			if ((docker_chain && i == c->n - 1 && rule_spec_is(r, "-j RETURN")) || owned_has(r, (void *)ow))
+				continue;
+			char *text = rule_canonical(r);
+			if (adopt)
+				diag_note(d, "adopted", (struct loc){0}, "IPv%d %s: adopting (removing) '%s', which dfwgen did not "
+					  "write", fam, table, text);
+			else
+				diag_error(d, "foreign-rule", (struct loc){0}, "IPv%d %s: '%s' is in %s, but dfwgen did not "
+					   "write it: loading would remove it", fam, table, text, chain);
+			free(text);
+			n++;
+		}
+		for (size_t t = 0; !docker_chain && t < live->n; t++) {
+			struct table_state *ts = &live->tables[t];
+			for (size_t ci = 0; strcmp(ts->name, table) == 0 && ci < ts->n; ci++) {
+				struct chain_state *cs = &ts->chains[ci];
+				char *plain = xasprintf("-j %s", chain);
+				for (size_t i = 0; i < cs->n; i++) {
+					const struct rule *r = cs->rules[i];
+					if (!r->target || strcmp(r->target, chain) ||
+					    (!strcmp(cs->name, dfw_chains[k].parent) && rule_spec_is(r, plain)))
+						continue;
+					char *text = rule_canonical(r);
+					if (adopt)
+						diag_note(d, "adopted", (struct loc){0}, "IPv%d %s: adopting (removing) the jump "
+							  "'%s', which dfwgen did not make", fam, table, text);
+					else
+						diag_error(d, "foreign-rule", (struct loc){0}, "IPv%d %s: the jump '%s' is not "
+							   "dfwgen's: loading would remove it", fam, table, text);
+					free(text);
+					n++;
+				}
+				free(plain);
+			}
+		}
+	}
+	return n;
 }
 
 /* ---- loading ---- */
 
+/* A family that is off: dfwgen's chains, jumps or sets still there. */
+static void leftover_drift(struct drifts *ds, const struct plan *p, int f, const char *live_sets)
+{
+	char tool[64], suffix[4];
+	enum family fam = f ? FAM_V6 : FAM_V4;
+	host_tool(tool, sizeof(tool), p->backend, fam, "save");
+	struct diags scratch = {0};
+	struct live_fw lf;
+	size_t before = ds->n;
+	if (live_read(&lf, tool, fam, &scratch)) {
+		for (size_t k = 0; k < sizeof(dfw_chains) / sizeof(*dfw_chains); k++) {
+			struct chain_state *c = state_chain(&lf.st, dfw_chains[k].table, dfw_chains[k].chain);
+			bool ours = c && strcmp(dfw_chains[k].chain, CONTAINER_CHAIN);
+			for (size_t i = 0; c && !ours && i < c->n; i++)
+				ours = has_dfwgen_comment(c->rules[i]);
+			if (ours)
+				add_drift(ds, fam, "leftover", xasprintf("IPv%d is off, but %s still holds dfwgen's rules", fam,
+									 dfw_chains[k].chain));
+		}
+	}
+	live_fw_free(&lf);
+	diags_free(&scratch);
+	snprintf(suffix, sizeof(suffix), "-%d", fam);
+	char *copy = xstrdup(live_sets ? live_sets : "");
+	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		size_t len;
+		if (sscanf(line, "create %63s", name) == 1 && !strncmp(name, "dfw-", 4) && (len = strlen(name)) > 2 &&
+		    !strcmp(name + len - 2, suffix))
+			add_drift(ds, fam, "leftover", xasprintf("IPv%d is off, but the set %s is still there", fam, name));
+	}
+	free(copy);
+	if (ds->n > before)
+		ds->leftover[f] = true;
+}
+
+/* Rules of the other iptables flavour in INPUT or FORWARD (or a policy that
+ * is not ACCEPT): the kernel runs both, so they filter beside dfwgen's. */
+static void other_flavour_drift(struct drifts *ds, const struct plan *p, int f)
+{
+	const char *other = strcmp(p->backend, "nft") ? "nft" : "legacy";
+	if (!strcmp(other, "legacy") && !host_legacy_tables_exist())
+		return;
+	char tool[64];
+	int fam = f ? 6 : 4;
+	host_tool(tool, sizeof(tool), other, f ? FAM_V6 : FAM_V4, "save");
+	const char *argv[] = {tool, "-t", "filter", NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	for (const char *line = r.status == 0 && r.out ? r.out : ""; *line;) {
+		const char *nl = strchrnul(line, '\n');
+		int len = (int)(nl - line);
+		if (!strncmp(line, "-A INPUT ", 9) || !strncmp(line, "-A FORWARD ", 11) ||
+		    ((!strncmp(line, ":INPUT ", 7) || !strncmp(line, ":FORWARD ", 9)) && !strstr(line, " ACCEPT "))) {
+			add_drift(ds, fam, "other-flavour", xasprintf("%s holds '%.*s': the kernel runs it beside dfwgen's "
+								       "%s rules", tool, len, line, p->backend));
+			ds->other_flavour++;
+		}
+		line = *nl ? nl + 1 : nl;
+	}
+	cmd_result_free(&r);
+}
+
+/* What the state directory says (a generation pending or rejected), and what
+ * lies outside dfwgen's chains but matters: a family that is off still
+ * holding dfwgen's objects, rules of the other iptables flavour. */
+static void state_drift(const struct state_dir *sd, const struct plan *p, struct drifts *ds, const char *live_sets)
+{
+	snprintf(ds->generation, sizeof(ds->generation), "%s", p->gen.id);
+	if (sd && sd->fd >= 0) {
+		state_get_id(sd, "current", ds->confirmed);
+		if (state_get_id(sd, "pending", ds->pending))
+			add_drift(ds, 0, "pending", xasprintf("generation %s is loaded but not confirmed (an apply --confirm "
+							       "waits, or died: the next apply puts back the confirmed one)",
+							       ds->pending));
+		time_t when;
+		if ((ds->rejected = state_rejected(sd, p->gen.id, &when)))
+			add_drift(ds, 0, "rejected", xasprintf("the configuration makes generation %s, which was not "
+								"confirmed: hooks and boot keep the confirmed one",
+								p->gen.id));
+	}
+	for (int f = 0; f < 2; f++) {
+		if (!p->family[f])
+			leftover_drift(ds, p, f, live_sets);
+		else
+			other_flavour_drift(ds, p, f);
+	}
+}
 /* Whether the live set NAME already holds exactly the members `block` (dfwgen's
  * lines for it, which fill NAME.n) adds. */
 static bool same_members(const char *live_sets, const char *name, const char *block)
@@ -334,11 +494,19 @@ static char *changed_sets(const char *sets, const char *live_sets)
 		next = next ? next + 1 : NULL;
 		size_t len = next ? (size_t)(next - block) : strlen(block);
 		char *text = xstrndup(block, len), name[64] = "";
-		const char *create = strstr(text, "\ncreate ");
+		char *create = strstr(text, "\ncreate ");
 		if (create)
 			sscanf(create + 8, "%63s", name);
-		if (!name[0] || !same_members(live_sets, name, text))
+		if (name[0] && set_exists(live_sets, name) && !same_members(live_sets, name, text)) {
+			/* it exists: `create -exist` with another maxelem or hashsize
+			 * (a list that grew) would fail; its .n twin is made with
+			 * the new size and swapped in */
+			char *eol = strchr(create + 1, '\n');
+			memmove(create + 1, eol + 1, strlen(eol + 1) + 1);
 			sb_add(&out, text);
+		} else if (!name[0] || !same_members(live_sets, name, text)) {
+			sb_add(&out, text);
+		}
 		free(text);
 		block = next;
 	}
@@ -396,42 +564,20 @@ static bool load_rules(const char *backend, int f, const char *text, bool noflus
 	return ok;
 }
 
-/* The dfw- sets of an `ipset save`, as a file that puts them back atomically. */
-static char *sets_restore_text(const char *saved)
-{
-	struct strbuf sb = {0};
-	char *copy = xstrdup(saved ? saved : "");
-	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char verb[16], name[64];
-		int used = 0;
-		if (sscanf(line, "%15s %63s %n", verb, name, &used) < 2 || strncmp(name, "dfw-", 4) || strstr(name, ".n"))
-			continue;
-		if (!strcmp(verb, "create"))
-			sb_addf(&sb, "create %s %s -exist\ncreate %s.r %s -exist\nflush %s.r\n", name, line + used, name, line + used, name);
-		else if (!strcmp(verb, "add"))
-			sb_addf(&sb, "add %s.r %s -exist\n", name, line + used);
-	}
-	/* swaps last: every set is complete before any is replaced */
-	char *again = xstrdup(saved ? saved : "");
-	for (char *save = NULL, *line = strtok_r(again, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		if (sscanf(line, "create %63s", name) == 1 && !strncmp(name, "dfw-", 4) && !strstr(name, ".n"))
-			sb_addf(&sb, "swap %s.r %s\ndestroy %s.r\n", name, name, name);
-	}
-	free(copy);
-	free(again);
-	return sb_steal(&sb);
-}
 
-/* dfw- sets nobody wants: not among `keep`. Destroying a set a rule still
- * uses fails; that is fine, it stays. */
-static void destroy_sets_except(char **keep, size_t nkeep, const char *keep_text)
+/* dfw- sets nobody wants: not created by `keep_text` nor by `spare_text`
+ * (NULL: none), or the .n twin of a load that failed. Destroying a set a rule
+ * still uses fails; that is fine, it stays. */
+static void destroy_sets_except(const char *keep_text, const char *spare_text, bool twins_only)
 {
 	const char *argv[] = {"ipset", "list", "-n", NULL};
 	struct cmd_result r = host_run(argv, NULL);
 	char *copy = xstrdup(r.out ? r.out : "");
 	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(name, "dfw-", 4) || in_list(keep, nkeep, name) || set_exists(keep_text, name))
+		size_t len = strlen(name);
+		bool twin = len > 2 && !strcmp(name + len - 2, ".n");
+		if (strncmp(name, "dfw-", 4) || (!twin && (twins_only || set_exists(keep_text, name) ||
+							   (spare_text && set_exists(spare_text, name)))))
 			continue;
 		const char *destroy[] = {"ipset", "destroy", name, NULL};
 		struct cmd_result dr = host_run(destroy, NULL);
@@ -441,28 +587,77 @@ static void destroy_sets_except(char **keep, size_t nkeep, const char *keep_text
 	cmd_result_free(&r);
 }
 
-/* Puts back exactly what was saved: the filter tables, then dfwgen's sets. */
-static bool roll_back(const char *backend, const char *state_dir, struct diags *d)
+/* Whether a --noflush text does anything (more than table and COMMIT lines). */
+static bool does_something(const char *text)
 {
-	bool ok = true;
-	for (int f = 0; f < 2; f++) {
-		char *path = xasprintf("%s/%s", state_dir, f ? "saved.v6" : "saved.v4");
-		char *text = read_file(path);
-		free(path);
-		if (text)
-			ok &= load_rules(backend, f, text, false, d);
-		free(text);
+	for (const char *line = text; *line;) {
+		if (*line != '*' && strncmp(line, "COMMIT\n", 7))
+			return true;
+		line = strchrnul(line, '\n');
+		line += *line ? 1 : 0;
 	}
-	char *path = xasprintf("%s/saved.sets", state_dir);
-	char *saved = read_file(path);
-	free(path);
-	char *restore = sets_restore_text(saved);
-	const char *argv[] = {"ipset", "restore", NULL};
-	if (*restore)
-		ok &= run_step(argv, restore, "restoring the saved sets", d);
-	destroy_sets_except(NULL, 0, saved ? saved : "");
-	free(restore);
-	free(saved);
+	return false;
+}
+
+/* One family: the body with its jumps fixed, or (body NULL) dfwgen's objects
+ * removed. The live tables are read right before each try, and a failed try
+ * is repeated twice: Docker may rewrite FORWARD meanwhile, and the -D of a
+ * jump it has just moved then fails. *removed: something was removed. */
+static bool load_family(const struct plan *p, int f, const char *body, const struct owned *ow, bool *removed,
+			struct diags *d)
+{
+	char tool[64];
+	enum family fam = f ? FAM_V6 : FAM_V4;
+	host_tool(tool, sizeof(tool), p->backend, fam, "save");
+	bool ok = false;
+	for (int attempt = 0; attempt < 3 && !ok; attempt++) {
+		struct diags scratch = {0};
+		struct diags *to = attempt == 2 && body ? d : &scratch;
+		struct live_fw lf;
+		if (live_read(&lf, tool, fam, to)) {
+			char *text = body ? render_attach(body, &lf.st) : render_detach(&lf.st, owned_has, (void *)ow);
+			bool act = body || does_something(text);
+			if (removed)
+				*removed = !body && act;
+			ok = !act || load_rules(p->backend, f, text, true, body ? to : &scratch);
+			free(text);
+		} else if (!body) {
+			ok = true; /* a family that is off and cannot be read (IPv6 disabled): nothing of ours there */
+		}
+		live_fw_free(&lf);
+		if (!ok && !body && attempt == 2)
+			diags_print(stderr, &scratch, DIAG_TEXT);
+		diags_free(&scratch);
+	}
+	return ok;
+}
+
+/* Puts a generation in force, object by object: its sets first (the rules use
+ * them), then each family's chains and jumps (a family it leaves out: dfwgen's
+ * objects there are removed), then the dfw- sets it does not use go (but
+ * those `spare_sets` creates: a rollback leaves the sets that were there
+ * before the apply). g NULL:
+ * dfwgen's objects are removed everywhere (nothing was confirmed yet). Only
+ * dfwgen's objects change: what Docker, fail2ban or an admin hold elsewhere
+ * stays as it is. */
+static bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow, bool say,
+			    const char *spare_sets, struct diags *d)
+{
+	char *live_sets = ipset_save(), *todo = changed_sets(g ? g->sets : "", live_sets);
+	bool ok = !*todo || load_sets(todo, d);
+	free(todo);
+	free(live_sets);
+	if (ok)
+		fault_point("after-sets");
+	for (int f = 0; f < 2 && ok; f++) {
+		bool removed = false;
+		ok = load_family(p, f, g && g->family[f] ? g->body[f] : NULL, ow, &removed, d);
+		if (removed && say)
+			diag_note(d, "family-removed", (struct loc){0}, "IPv%d is off: dfwgen's IPv%d chains, jumps and sets "
+				  "are removed", f ? 6 : 4, f ? 6 : 4);
+		fault_point(f ? "after-v6" : "after-v4");
+	}
+	destroy_sets_except(g ? g->sets : "", spare_sets, !ok);
 	return ok;
 }
 
@@ -478,11 +673,10 @@ static void note_signal(int sig)
 enum confirmation { CONFIRMED, TIMED_OUT, INTERRUPTED };
 
 /* Waits for `dfwgen confirm` (or "yes" on a terminal). The flag file was
- * cleared before the rules were loaded, so a confirm that arrived while they
+ * removed before the rules were loaded, so a confirm that arrived while they
  * were loading counts. */
-static enum confirmation confirmed(const struct apply_opts *o, int seconds)
+static enum confirmation confirmed(const struct applying *a, const struct apply_opts *o, int seconds)
 {
-	char *flag = state_path(o, "confirmed");
 	static const int signals[] = {SIGHUP, SIGINT, SIGTERM};
 	struct sigaction on = {.sa_handler = note_signal}, old[3];
 	sigemptyset(&on.sa_mask);
@@ -504,110 +698,250 @@ static enum confirmation confirmed(const struct apply_opts *o, int seconds)
 			if (fgets(line, sizeof(line), stdin) && !strncmp(line, "yes", 3))
 				ok = true;
 		}
-		struct stat st;
-		ok |= stat(flag, &st) == 0;
+		ok |= state_exists(&a->sd, "confirmed");
 	}
-	unlink(flag);
-	free(flag);
+	state_remove(&a->sd, "confirmed");
 	for (int i = 0; i < 3; i++)
 		sigaction(signals[i], &old[i], NULL);
 	return ok ? CONFIRMED : wait_signal ? INTERRUPTED : TIMED_OUT;
 }
 
-int apply_run(const struct plan *p, const struct apply_opts *o, struct diags *d)
+/* The confirmed generation, if any (a damaged one is said and not used). */
+static bool current_generation(const struct applying *a, struct generation *g, struct diags *d)
+{
+	char id[GEN_ID_LEN + 1], err[512];
+	if (!state_get_id(&a->sd, "current", id))
+		return false;
+	if (state_load_generation(&a->sd, id, g, err, sizeof(err)))
+		return true;
+	diag_warn(d, "state-damaged", (struct loc){0}, "%s: the confirmed generation cannot be used", err);
+	return false;
+}
+
+static void say_dry_run(const struct applying *a, const struct plan *p, const struct apply_opts *o)
+{
+	struct drifts ds = {0};
+	char *sets = ipset_save();
+	collect_drift(p, sets, &ds);
+	state_drift(a ? &a->sd : NULL, p, &ds, sets);
+	print_drifts(stdout, &ds, o->json, "would change");
+	drifts_free(&ds);
+	free(sets);
+}
+
+int apply_run(struct applying *a, const struct plan *p, const struct apply_opts *o, struct diags *d)
 {
 	if (o->dry_run) {
-		struct drifts ds = {0};
-		char *sets = ipset_save();
-		collect_drift(p, sets, &ds);
-		print_drifts(stdout, &ds, o->json, "would change");
-		drifts_free(&ds);
-		free(sets);
+		say_dry_run(a, p, o);
 		return 0;
 	}
-	char *pending = state_path(o, "pending"), *flag = state_path(o, "confirmed");
-	unlink(flag); /* an old confirmation must not count; a new one may come while loading */
-	free(flag);
-	char *sets_before = ipset_save(), *sets_todo = NULL;
-	char *p4 = state_path(o, "saved.v4"), *p6 = state_path(o, "saved.v6"), *ps = state_path(o, "saved.sets");
-	unlink(p4);
-	unlink(p6);
-	bool saved = write_file(ps, sets_before) && (!p->family[0] || write_file(p4, p->live[0])) &&
-		     (!p->family[1] || write_file(p6, p->live[1])) && write_file(pending, "");
-	free(p4);
-	free(p6);
-	free(ps);
+	const struct generation *g = &p->gen;
+	struct generation cur = {0};
+	bool have_cur = current_generation(a, &cur, d);
+	struct owned ow = {0};
+	owned_add_generation(&ow, g);
+	owned_add_generation(&ow, have_cur ? &cur : NULL);
 	int code = 0;
-	if (!saved) {
-		diag_error(d, "apply-failed", (struct loc){0}, "cannot save the current state in %s: %s", o->state_dir, strerror(errno));
-		code = 2;
-	} else if (!(sets_todo = changed_sets(p->sets, sets_before)) ||
-		   (*sets_todo && !load_sets(sets_todo, d))) {
-		code = 2;
-	} else {
-		fault_point("after-sets");
-		for (int f = 0; f < 2 && !code; f++) {
-			if (p->family[f] && !load_rules(p->backend, f, p->rules[f], true, d))
-				code = 2;
-			fault_point(f ? "after-v6" : "after-v4");
+	time_t when;
+	char *sets_before = NULL;
+	if (o->hook && state_rejected(&a->sd, g->id, &when)) {
+		char stamp[64];
+		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&when));
+		diag_warn(d, "rejected-generation", (struct loc){0}, "the configuration makes generation %s, which was not "
+			  "confirmed (rejected %s): hooks and boot never load it; a person's 'dfwgen apply' does", g->id, stamp);
+		if (!have_cur) {
+			diag_error(d, "nothing-confirmed", (struct loc){0}, "and no generation was ever confirmed: nothing to "
+				   "keep in force");
+			code = 1;
+		} else if (load_generation(p, &cur, &ow, true, NULL, d)) {
+			fprintf(stderr, "dfwgen: the confirmed generation %s is in force\n", cur.id);
+		} else {
+			code = 2;
 		}
+		goto out;
 	}
-	enum confirmation c = !code && o->confirm_seconds > 0 ? confirmed(o, o->confirm_seconds) : CONFIRMED;
-	if (c == TIMED_OUT)
-		diag_error(d, "not-confirmed", (struct loc){0}, "not confirmed within %d seconds: the previous "
-			   "ruleset is back", o->confirm_seconds);
-	else if (c == INTERRUPTED)
-		diag_error(d, "not-confirmed", (struct loc){0}, "interrupted by %s before the rules were confirmed: "
-			   "the previous ruleset is back", strsignal(wait_signal));
-	if (c != CONFIRMED)
-		code = 1;
-	if (code && saved && !roll_back(p->backend, o->state_dir, d))
-		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: the saved state is in %s", o->state_dir);
-	else if (!code)
-		destroy_sets_except(p->set_names, p->nset_names, NULL);
-	if (saved)
-		unlink(pending);
+	size_t foreign = 0;
+	for (int f = 0; f < 2; f++) {
+		if (p->live_state[f])
+			foreign += foreign_rules(p->live_state[f], f ? 6 : 4, &ow, o->adopt, d);
+	}
+	if (foreign && !o->adopt) {
+		diag_error(d, "foreign-rule", (struct loc){0}, "nothing changed: %zu rule%s in dfwgen's chains %s not "
+			   "dfwgen's; move %s out of %s, %s, %s (or let apply remove %s: --adopt)", foreign,
+			   foreign == 1 ? "" : "s", foreign == 1 ? "is" : "are", foreign == 1 ? "it" : "them", HOST_CHAIN,
+			   CONTAINER_CHAIN, GUARD_CHAIN, foreign == 1 ? "it" : "them");
+		code = 2;
+		goto out;
+	}
+	char *pending = xasprintf("%s\n", g->id);
+	bool saved = state_save_generation(&a->sd, g) && state_write(&a->sd, "pending", pending);
 	free(pending);
+	if (!saved) {
+		diag_error(d, "apply-failed", (struct loc){0}, "cannot record generation %s in %s: %s; nothing changed",
+			   g->id, o->state_dir, strerror(errno));
+		code = 2;
+		goto out;
+	}
+	/* an old confirmation must not count; a new one may come while loading */
+	state_remove(&a->sd, "confirmed");
+	sets_before = ipset_save();
+	bool loaded = load_generation(p, g, &ow, true, NULL, d);
+	enum confirmation c = loaded && o->confirm_seconds > 0 ? confirmed(a, o, o->confirm_seconds) : CONFIRMED;
+	const char *back = have_cur ? "the previous ruleset is back (the confirmed generation)" :
+				      "the previous ruleset is back (none was confirmed: dfwgen's rules are removed)";
+	if (!loaded) {
+		code = 2;
+	} else if (c == TIMED_OUT) {
+		diag_error(d, "not-confirmed", (struct loc){0}, "not confirmed within %d seconds: %s; generation %s is "
+			   "marked rejected", o->confirm_seconds, back, g->id);
+		code = 1;
+	} else if (c == INTERRUPTED) {
+		diag_error(d, "not-confirmed", (struct loc){0}, "interrupted by %s before the rules were confirmed: %s; "
+			   "generation %s is marked rejected", strsignal(wait_signal), back, g->id);
+		code = 1;
+	}
+	if (code == 1)
+		state_reject(&a->sd, g->id);
+	fault_point("before-commit");
+	if (code && !load_generation(p, have_cur ? &cur : NULL, &ow, false, sets_before, d)) {
+		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: run 'dfwgen apply' again (the "
+			   "next apply first puts back the confirmed generation)");
+		goto out; /* pending stays: the next apply recovers */
+	}
+	if (!code && !state_write(&a->sd, "current", g->id)) {
+		diag_error(d, "apply-failed", (struct loc){0}, "the rules are loaded but %s/current cannot be written: %s",
+			   o->state_dir, strerror(errno));
+		code = 2;
+	}
+	state_remove(&a->sd, "pending");
+	state_prune(&a->sd, code || !have_cur ? cur.id : g->id, code ? NULL : g->id);
+out:
 	free(sets_before);
-	free(sets_todo);
+	owned_free(&ow);
+	generation_free(&cur);
 	return code;
 }
 
-int apply_begin(const char *state_dir, const char *backend, struct diags *d)
+/* After a crash: the generation that was being applied never got confirmed
+ * (it is marked rejected); the confirmed one goes back in, sets first. */
+static bool recover(struct applying *a, const struct plan *p, struct diags *d)
 {
-	char err[512];
-	int lock = host_lock(state_dir, err, sizeof(err));
-	if (lock < 0) {
+	char pending[GEN_ID_LEN + 1], err[512];
+	if (!state_exists(&a->sd, "pending"))
+		return true;
+	struct generation cur = {0}, pen = {0};
+	bool have_cur = current_generation(a, &cur, d), have_pen = state_get_id(&a->sd, "pending", pending);
+	if (have_pen && !state_load_generation(&a->sd, pending, &pen, err, sizeof(err)))
+		have_pen = false;
+	if (have_pen && (!have_cur || strcmp(pen.id, cur.id)))
+		state_reject(&a->sd, pen.id);
+	diag_note(d, "apply-recovered", (struct loc){0}, "an earlier apply did not finish: restoring %s first",
+		  have_cur ? "the confirmed generation" : "the state before dfwgen (no generation was confirmed)");
+	struct owned ow = {0};
+	owned_add_generation(&ow, have_cur ? &cur : NULL);
+	owned_add_generation(&ow, have_pen ? &pen : NULL);
+	bool ok = load_generation(p, have_cur ? &cur : NULL, &ow, false, NULL, d);
+	if (ok)
+		state_remove(&a->sd, "pending");
+	owned_free(&ow);
+	generation_free(&cur);
+	generation_free(&pen);
+	return ok;
+}
+
+int apply_begin(struct applying *a, const struct apply_opts *o, const char *backend, struct diags *d)
+{
+	char err[PATH_MAX + 256];
+	a->lock = -1;
+	if (!state_open(&a->sd, o->state_dir, true, err, sizeof(err))) {
+		diag_error(d, "unsafe-state", (struct loc){0}, "%s", err);
+		return -1;
+	}
+	/* hooks never hold apt or Docker for long behind an apply --confirm */
+	a->lock = host_lock(a->sd.fd, o->state_dir, o->hook ? HOOK_LOCK_SECONDS : 0, err, sizeof(err));
+	if (a->lock < 0) {
 		diag_error(d, "apply-failed", (struct loc){0}, "%s", err);
 		return -1;
 	}
-	char *pending = xasprintf("%s/pending", state_dir);
-	struct stat st;
-	if (stat(pending, &st) == 0) {
-		diag_note(d, "apply-recovered", (struct loc){0}, "an earlier apply did not finish: restoring what it saved first");
-		if (roll_back(backend, state_dir, d))
-			unlink(pending);
+	struct plan p = {.backend = backend};
+	return recover(a, &p, d) ? 0 : -1;
+}
+
+int apply_fall_back(struct applying *a, const struct apply_opts *o, const char *backend, unsigned ssh_port,
+		    struct diags *d)
+{
+	struct plan p = {.backend = backend};
+	struct generation cur = {0}, closed = {0};
+	struct owned ow = {0};
+	bool have_cur = a->lock >= 0 && current_generation(a, &cur, d);
+	owned_add_generation(&ow, have_cur ? &cur : NULL);
+	(void)o;
+	if (have_cur && load_generation(&p, &cur, &ow, false, NULL, d)) {
+		diag_error(d, "boot-fallback", (struct loc){0}, "at boot: the configuration could not be applied; the last "
+			   "confirmed generation %s is in force instead", cur.id);
+		generation_free(&cur);
+		owned_free(&ow);
+		return 0;
 	}
-	free(pending);
-	return lock;
+	closed.family[0] = closed.family[1] = true;
+	closed.body[0] = render_fail_closed(FAM_V4, ssh_port);
+	closed.body[1] = render_fail_closed(FAM_V6, ssh_port);
+	closed.sets = xstrdup("");
+	bool ok = load_family(&p, 0, closed.body[0], &ow, NULL, d);
+	bool ok6 = load_family(&p, 1, closed.body[1], &ow, NULL, d);
+	diag_error(d, "boot-fallback", (struct loc){0}, "at boot: %s; the fail-closed ruleset is in force%s: only "
+		   "established traffic, loopback and SSH (port %u) reach the host, nothing is forwarded. Fix the "
+		   "configuration, then: dfwgen apply && systemctl start docker",
+		   have_cur ? "neither the configuration nor the confirmed generation could be loaded" :
+			      "the configuration could not be applied and no generation was ever confirmed",
+		   ok && ok6 ? "" : ok ? " (IPv4 only: the IPv6 rules could not be loaded)" : " (FAILED to load)", ssh_port);
+	generation_free(&cur);
+	generation_free(&closed);
+	owned_free(&ow);
+	return 1;
+}
+
+void apply_end(struct applying *a)
+{
+	if (a->lock >= 0)
+		close(a->lock);
+	a->lock = -1;
+	state_close(&a->sd);
 }
 
 int apply_confirm(const char *state_dir, struct diags *d)
 {
-	char *flag = xasprintf("%s/confirmed", state_dir), *lock = xasprintf("%s/pending", state_dir);
-	struct stat st;
+	struct state_dir sd;
+	char err[PATH_MAX + 256];
 	int code = 0;
-	if (stat(lock, &st) != 0) {
+	if (!state_open(&sd, state_dir, false, err, sizeof(err)) || !state_exists(&sd, "pending")) {
 		diag_error(d, "nothing-to-confirm", (struct loc){0}, "nothing to confirm: no apply --confirm is "
 			   "waiting (state directory %s)", state_dir);
 		code = 1;
-	} else if (!write_file(flag, "")) {
-		diag_error(d, "apply-failed", (struct loc){0}, "cannot write %s: %s", flag, strerror(errno));
+	} else if (!state_write(&sd, "confirmed", "")) {
+		diag_error(d, "apply-failed", (struct loc){0}, "cannot write %s/confirmed: %s", state_dir, strerror(errno));
 		code = 2;
 	} else {
 		fprintf(stderr, "dfwgen: confirmed: the waiting apply keeps its rules\n");
 	}
-	free(flag);
-	free(lock);
+	state_close(&sd);
+	return code;
+}
+
+int apply_status(const struct plan *p, const struct apply_opts *o, FILE *out)
+{
+	struct drifts ds = {0};
+	struct state_dir sd = {.fd = -1};
+	char err[PATH_MAX + 256];
+	char *sets = ipset_save();
+	collect_drift(p, sets, &ds);
+	if (!state_open(&sd, o->state_dir, false, err, sizeof(err)) && errno != ENOENT)
+		fprintf(stderr, "dfwgen: warning: %s\n", err);
+	state_drift(&sd, p, &ds, sets);
+	state_close(&sd);
+	print_drifts(out, &ds, o->json, "drift");
+	int code = ds.n ? 1 : 0;
+	drifts_free(&ds);
+	free(sets);
 	return code;
 }

@@ -173,7 +173,7 @@ static void print_text(FILE *out, const struct diag *g)
 	else
 		fputs("dfwgen: ", out);
 	fprintf(out, "%s: %s [%s]\n", sev_name(g->sev), g->msg, g->id);
-	if (!l->src || l->line < 1)
+	if (!l->src || l->line < 1 || l->src->secret)
 		return;
 	size_t len;
 	const char *text = source_line(l->src, l->line, &len);

@@ -15,6 +15,7 @@ struct source {
 	size_t len;
 	size_t *line_start;   /* offset of each line; line N is line_start[N-1] */
 	size_t nlines;
+	bool secret;          /* not readable by everyone: its text is never shown */
 };
 
 struct loc {

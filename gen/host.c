@@ -14,6 +14,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef DFW_FAULTS
+bool fault_wanted(const char *step)
+{
+	const char *f = getenv("DFWGEN_FAULT");
+	return f && !strcmp(f, step);
+}
+
+void fault_point(const char *step)
+{
+	if (fault_wanted(step))
+		kill(getpid(), SIGKILL);
+}
+
+static void fault_after_command(void)
+{
+	static long count;
+	const char *f = getenv("DFWGEN_FAULT");
+	if (f && !strncmp(f, "run:", 4) && ++count == atol(f + 4))
+		kill(getpid(), SIGKILL);
+}
+#else
+static void fault_after_command(void)
+{
+}
+#endif
+
 struct cmd_result host_run(const char *const *argv, const char *input)
 {
 	struct cmd_result res = {.status = 127};
@@ -77,6 +103,7 @@ struct cmd_result host_run(const char *const *argv, const char *input)
 		res.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	res.out = sb_steal(&o);
 	res.err = sb_steal(&e);
+	fault_after_command();
 	return res;
 }
 
@@ -94,7 +121,7 @@ void host_tool(char *buf, size_t size, const char *backend, enum family f, const
 
 /* Reading the legacy tables loads ip_tables and creates them, which makes
  * every later iptables-nft call warn: only look when the kernel has them. */
-static bool legacy_tables_exist(void)
+bool host_legacy_tables_exist(void)
 {
 	FILE *f = fopen("/proc/net/ip_tables_names", "r");
 	char line[64];
@@ -108,7 +135,7 @@ static bool legacy_tables_exist(void)
 
 static bool holds_docker(const char *backend)
 {
-	if (!strcmp(backend, "legacy") && !legacy_tables_exist())
+	if (!strcmp(backend, "legacy") && !host_legacy_tables_exist())
 		return false;
 	char tool[64];
 	host_tool(tool, sizeof(tool), backend, FAM_V4, "save");
@@ -134,19 +161,32 @@ const char *host_backend(const char *forced)
 	return b;
 }
 
-int host_lock(const char *state_dir, char *err, size_t errsize)
+int host_lock(int dir_fd, const char *state_dir, int seconds, char *err, size_t errsize)
 {
-	if (mkdir(state_dir, 0700) && errno != EEXIST) {
-		snprintf(err, errsize, "cannot create %s: %s", state_dir, strerror(errno));
+	int fd = openat(dir_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err, errsize, "cannot open %s/lock: %s", state_dir, strerror(errno));
 		return -1;
 	}
-	char *path = xasprintf("%s/lock", state_dir);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(path);
-	if (fd < 0 || flock(fd, LOCK_EX) != 0) {
-		snprintf(err, errsize, "cannot lock %s/lock: %s", state_dir, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	bool locked = false;
+	if (!seconds) {
+		locked = flock(fd, LOCK_EX) == 0;
+	} else {
+		for (int tenth = 0; !locked && tenth < seconds * 10; tenth++) {
+			locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+			if (!locked && errno != EWOULDBLOCK)
+				break;
+			if (!locked)
+				usleep(100000);
+		}
+	}
+	if (!locked) {
+		if (errno == EWOULDBLOCK || errno == 0)
+			snprintf(err, errsize, "another dfwgen apply holds %s/lock (one waiting for confirmation?): "
+				 "gave up after %d seconds, nothing changed", state_dir, seconds);
+		else
+			snprintf(err, errsize, "cannot lock %s/lock: %s", state_dir, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	return fd;

@@ -25,7 +25,24 @@ const char *host_backend(const char *forced);
 /* "iptables-nft-save", "ip6tables-legacy-restore", ... */
 void host_tool(char *buf, size_t size, const char *backend, enum family f, const char *verb);
 
-/* Takes the state directory's lock (waits for another apply); -1 on failure. */
-int host_lock(const char *state_dir, char *err, size_t errsize);
+/* Takes the lock in the state directory (fd: the directory), waiting for
+ * another apply at most `seconds` (0: as long as it takes); -1 on failure. */
+int host_lock(int dir_fd, const char *state_dir, int seconds, char *err, size_t errsize);
+
+/* Whether the kernel has legacy (x_tables) tables in this namespace: reading
+ * them with a legacy tool would create them. */
+bool host_legacy_tables_exist(void);
+
+/* Fault injection for the tests, compiled in only with -DDFW_FAULTS (the
+ * build-faults/dfwgen binary): DFWGEN_FAULT=STEP kills dfwgen at that step,
+ * DFWGEN_FAULT=run:N right after its Nth external command, as a power cut
+ * would. An installed dfwgen ignores the variable. */
+#ifdef DFW_FAULTS
+bool fault_wanted(const char *step);
+void fault_point(const char *step);
+#else
+static inline bool fault_wanted(const char *step) { (void)step; return false; }
+static inline void fault_point(const char *step) { (void)step; }
+#endif
 
 #endif

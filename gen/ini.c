@@ -1,11 +1,13 @@
 #include "ini.h"
 
+#include "state.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -150,8 +152,23 @@ static int on_value(void *user, const char *section, const char *name, const cha
 	return 1;
 }
 
+/* What root reads must be root's alone: a fragment anyone could write is
+ * anyone's firewall (and could name any file as a list). */
+static bool trusted(const struct ini_doc *doc, const char *path, struct diags *d)
+{
+	char why[PATH_MAX + 128];
+	if (!doc->strict || path_trusted(path, why, sizeof(why)))
+		return true;
+	diag_error(d, "untrusted-path", (struct loc){0}, "not reading %s: %s (StrictModes: config files, rules.d "
+		   "and every directory above them must be root's and not writable by others; or pass "
+		   "--no-strict-modes)", path, why);
+	return false;
+}
+
 bool ini_load_file(struct ini_doc *doc, const char *path, struct diags *d)
 {
+	if (!trusted(doc, path, d))
+		return false;
 	struct source *src = source_load(path, (struct loc){0}, d);
 	if (!src)
 		return false;
@@ -179,6 +196,8 @@ static int by_name(const void *a, const void *b)
 
 bool ini_load_dir(struct ini_doc *doc, const char *dir, struct diags *d)
 {
+	if (!trusted(doc, dir, d))
+		return false;
 	DIR *dp = opendir(dir);
 	if (!dp) {
 		diag_error(d, "unreadable", (struct loc){0}, "cannot read directory '%s': %s", dir,

@@ -20,6 +20,7 @@ struct ini_doc {
 	size_t n, cap;
 	struct source **files; /* kept alive: diagnostics point into them */
 	size_t nfiles, filecap;
+	bool strict; /* StrictModes: every file read must be trusted (path_trusted) */
 };
 
 /* Both return false when the file or directory could not be read (an error is recorded).

@@ -1,5 +1,7 @@
 #include "live.h"
 
+#include "host.h"
+#include "render.h"
 #include "util.h"
 
 #include <net/if.h>
@@ -160,4 +162,56 @@ void live_check_published(const struct policy *p, const struct ruleset *nat, str
 	for (size_t i = 0; i < n; i++)
 		free(v[i].to);
 	free(v);
+}
+
+/* ---- the tables dfwgen writes ---- */
+
+char *live_save_text(const char *tool, struct diags *d)
+{
+	static const char *const tables[] = {"filter", GUARD_TABLE};
+	struct strbuf text = {0};
+	for (size_t t = 0; t < sizeof(tables) / sizeof(*tables); t++) {
+		const char *argv[] = {tool, "-t", tables[t], NULL};
+		struct cmd_result r = host_run(argv, NULL);
+		if (r.status != 0) {
+			diag_error(d, "live-unreadable", (struct loc){0}, "'%s -t %s' failed (exit %d): %s", tool, tables[t],
+				   r.status, r.err && *r.err ? r.err : "no message");
+			cmd_result_free(&r);
+			sb_free(&text);
+			return NULL;
+		}
+		sb_add(&text, r.out ? r.out : "");
+		cmd_result_free(&r);
+	}
+	return text.buf ? sb_steal(&text) : xstrdup("");
+}
+
+bool live_read(struct live_fw *lf, const char *tool, enum family f, struct diags *d)
+{
+	memset(lf, 0, sizeof(*lf));
+	lf->st.exact = true;
+	char *text = live_save_text(tool, d);
+	if (!text)
+		return false;
+	char *name = xasprintf("<%s>", tool);
+	lf->src = source_from_text(name, text, strlen(text));
+	free(name);
+	struct diags scratch = {0};
+	lf->rs = ruleset_parse(lf->src, f, &scratch);
+	state_apply(&lf->st, lf->rs, false, &scratch);
+	bool ok = !diags_failed(&scratch);
+	if (!ok)
+		diag_error(d, "live-unreadable", (struct loc){0}, "cannot make sense of the live ruleset %s", lf->src->name);
+	diags_free(&scratch);
+	return ok;
+}
+
+void live_fw_free(struct live_fw *lf)
+{
+	state_free(&lf->st);
+	if (lf->rs)
+		ruleset_free(lf->rs);
+	if (lf->src)
+		source_free(lf->src);
+	memset(lf, 0, sizeof(*lf));
 }

@@ -19,4 +19,19 @@ void live_check_interfaces(const struct policy *p, struct diags *d);
  * behind one, is a warning naming what is published. */
 void live_check_published(const struct policy *p, const struct ruleset *nat, struct diags *d);
 
+/* The tables dfwgen writes, as the host holds them now. */
+struct live_fw {
+	struct source *src;
+	struct ruleset *rs;
+	struct fw_state st; /* exact: every chain is known */
+};
+
+/* `TOOL -t filter` and `TOOL -t mangle` (TOOL: iptables-nft-save, ...), as one
+ * text; NULL (with an error) when the tool fails. */
+char *live_save_text(const char *tool, struct diags *d);
+/* That text read into lf. false (with an error) when it cannot be read or
+ * parsed. */
+bool live_read(struct live_fw *lf, const char *tool, enum family f, struct diags *d);
+void live_fw_free(struct live_fw *lf);
+
 #endif

@@ -19,10 +19,12 @@
 #include "render.h"
 #include "ruleset.h"
 #include "sets.h"
+#include "state.h"
 #include "util.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +48,7 @@ struct options {
 	const char *config, *dropins, *templates, *live, *output;
 	const char *state_dir, *backend;
 	int confirm_seconds;
-	bool dry_run;
+	bool dry_run, hook, boot, adopt, lax_modes;
 	enum family family;
 	bool full;
 	enum diag_format format;
@@ -86,7 +88,15 @@ static const char usage[] =
 	"  --backend nft|legacy  the iptables flavour (default: the one Docker uses)\n"
 	"  --confirm SECONDS roll back unless confirmed within SECONDS\n"
 	"  --dry-run         print what would change, change nothing\n"
+	"  --adopt           remove rules in dfwgen's chains that dfwgen did not write\n"
+	"                    (without it, apply refuses and names them)\n"
+	"  --hook            for hooks: wait for the lock at most 20 s; never load a\n"
+	"                    generation that was not confirmed (keep the confirmed one)\n"
+	"  --boot            --hook, and if the configuration cannot be applied: the\n"
+	"                    confirmed generation, else a fail-closed ruleset\n"
 	"  --format text|json  status and --dry-run output\n"
+	"  --no-strict-modes  as root, read config, rules.d, templates and list files\n"
+	"                 even when others could write them (or the directories above)\n"
 	"  -h, --help     this text;  -V, --version\n"
 	"\n"
 	"exit status: 0 success, 1 the ruleset violates an invariant, 2 usage or config error\n";
@@ -106,6 +116,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{"state-dir", required_argument, NULL, 'S'}, {"backend", required_argument, NULL, 'B'},
 		{"confirm", required_argument, NULL, 'C'}, {"dry-run", no_argument, NULL, 'N'},
 		{"format", required_argument, NULL, 'f'}, {"ssh-port", required_argument, NULL, 'P'},
+		{"hook", no_argument, NULL, 'H'}, {"boot", no_argument, NULL, 'O'}, {"adopt", no_argument, NULL, 'A'},
+		{"no-strict-modes", no_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, 'V'}, {0},
 	};
 	int c;
@@ -129,6 +141,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'L': o->live = optarg; break;
 		case 'S': o->state_dir = optarg; break;
 		case 'N': o->dry_run = true; break;
+		case 'H': o->hook = true; break;
+		case 'O': o->boot = true; break;
+		case 'A': o->adopt = true; break;
+		case 'M': o->lax_modes = true; break;
 		case 'B':
 			if (strcmp(optarg, "nft") && strcmp(optarg, "legacy"))
 				return usage_error("--backend takes nft or legacy, not '%s'", optarg);
@@ -182,6 +198,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return usage_error("--format belongs to check, status and apply, not '%s'", o->command);
 	if (!touches_host && strcmp(o->command, "confirm") && (o->state_dir || o->backend || o->confirm_seconds || o->dry_run))
 		return usage_error("--state-dir, --backend, --confirm and --dry-run belong to apply and status, not '%s'", o->command);
+	if (strcmp(o->command, "apply") && (o->hook || o->boot || o->adopt))
+		return usage_error("--hook, --boot and --adopt belong to apply, not '%s'", o->command);
 	if (touches_host && (o->live || o->output || o->family))
 		return usage_error("%s", "apply and status read the live rules themselves and handle both families: "
 				   "--live, -o, -4 and -6 do not apply");
@@ -209,6 +227,7 @@ static struct policy *load_policy(const struct options *o, struct ini_doc *doc, 
 			   "(use -c FILE or -d DIR)", main_file, dir);
 		return NULL;
 	}
+	doc->strict = !o->lax_modes && geteuid() == 0;
 	if (have_main && !ini_load_file(doc, main_file, d))
 		return NULL;
 	if (have_dir && !ini_load_dir(doc, dir, d))
@@ -219,6 +238,19 @@ static struct policy *load_policy(const struct options *o, struct ini_doc *doc, 
 	if (p && !check_policies_valid(p->policies, p->npolicies, d)) {
 		policy_free(p);
 		return NULL;
+	}
+	/* the templates make the rules: as much root's as the config */
+	const char *templates = o->templates ? o->templates : DFW_TEMPLATE_DIR;
+	static const char *const files[] = {"", "/host.rules", "/containers.rules"};
+	for (size_t i = 0; p && doc->strict && i < sizeof(files) / sizeof(*files); i++) {
+		char *path = xasprintf("%s%s", templates, files[i]), why[PATH_MAX + 128];
+		if (exists(path) && !path_trusted(path, why, sizeof(why))) {
+			diag_error(d, "untrusted-path", (struct loc){0}, "not reading the template %s: %s (or pass "
+				   "--no-strict-modes)", path, why);
+			policy_free(p);
+			p = NULL;
+		}
+		free(path);
 	}
 	return p;
 }
@@ -234,9 +266,6 @@ static void save_tool(char *tool, size_t size, const char *backend, enum family 
 	else
 		snprintf(tool, size, "%s", f == FAM_V4 ? "iptables-save" : "ip6tables-save");
 }
-
-/* The tables dfwgen writes: filter, and mangle for the guard chain. */
-static const char *const live_tables[] = {"filter", GUARD_TABLE};
 
 /* The host's filter and mangle tables: from --live, or from the save tool
  * (backend: a flavour, or NULL for whatever `iptables-save` is). */
@@ -254,23 +283,11 @@ static struct source *read_live(const struct options *o, const char *backend, en
 	}
 	char tool[64];
 	save_tool(tool, sizeof(tool), backend, f);
-	struct strbuf text = {0};
-	for (size_t t = 0; t < sizeof(live_tables) / sizeof(*live_tables); t++) {
-		const char *argv[] = {tool, "-t", live_tables[t], NULL};
-		struct cmd_result r = host_run(argv, NULL);
-		if (r.status != 0) {
-			diag_error(d, "live-unreadable", (struct loc){0}, "'%s -t %s' failed (exit %d): %s", tool,
-				   live_tables[t], r.status, r.err && *r.err ? r.err : "no message");
-			cmd_result_free(&r);
-			sb_free(&text);
-			return NULL;
-		}
-		sb_add(&text, r.out);
-		cmd_result_free(&r);
-	}
+	char *text = live_save_text(tool, d);
+	if (!text)
+		return NULL;
 	char *name = xasprintf("<%s>", tool);
-	size_t len = text.len;
-	struct source *src = source_from_text(name, sb_steal(&text), len);
+	struct source *src = source_from_text(name, text, strlen(text));
 	free(name);
 	return src;
 }
@@ -530,7 +547,9 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 	return EXIT_OK;
 }
 
-static int cmd_apply(struct run *run, bool status_only)
+/* apply and status; with --boot also when the configuration could not be
+ * read (run->p NULL): then only the fall-back. */
+static int cmd_apply(struct run *run, bool status_only, int code)
 {
 	struct fw_state st[2][2] = {{{0}}};
 	struct plan pl = {0};
@@ -542,23 +561,37 @@ static int cmd_apply(struct run *run, bool status_only)
 	struct apply_opts ao = {
 		.state_dir = run->o.state_dir ? run->o.state_dir : DFW_STATE_DIR,
 		.confirm_seconds = run->o.confirm_seconds, .dry_run = run->o.dry_run,
-		.json = run->o.format == DIAG_JSON,
+		.json = run->o.format == DIAG_JSON, .hook = run->o.hook || run->o.boot, .adopt = run->o.adopt,
 	};
+	struct applying a = {.sd.fd = -1, .lock = -1};
 	bool changes = !status_only && !ao.dry_run;
 	const char *backend = host_backend(run->o.backend);
-	check_against_host(run, backend);
-	if (diags_failed(&run->d))
-		return EXIT_USAGE;
-	int lock = changes ? apply_begin(ao.state_dir, backend, &run->d) : 0;
-	int code = lock < 0 ? EXIT_USAGE : build_plan(run, backend, &pl, st);
+	if (code == EXIT_OK) {
+		check_against_host(run, backend);
+		if (diags_failed(&run->d))
+			code = EXIT_USAGE;
+	}
+	char err[PATH_MAX + 256];
+	if (!changes)
+		state_open(&a.sd, ao.state_dir, false, err, sizeof(err)); /* for what it says, if it exists */
+	else if (apply_begin(&a, &ao, backend, &run->d) < 0 && code == EXIT_OK)
+		code = EXIT_USAGE;
 	if (code == EXIT_OK)
-		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&pl, &ao, &run->d);
-	if (changes && lock >= 0)
-		close(lock);
+		code = build_plan(run, backend, &pl, st);
+	if (code == EXIT_OK) {
+		unsigned ssh = run->p->ssh_port;
+		generation_make(&pl.gen, pl.family, pl.rules, pl.sets, ssh);
+		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&a, &pl, &ao, &run->d);
+	}
+	/* at boot the host never stays open: the confirmed generation, else fail-closed */
+	if (run->o.boot && code != EXIT_OK)
+		code = apply_fall_back(&a, &ao, backend, run->p && run->p->ssh_port ? run->p->ssh_port : 22, &run->d);
+	apply_end(&a);
 	for (int f = 0; f < 2; f++) {
 		state_free(&st[f][0]);
 		state_free(&st[f][1]);
 	}
+	generation_free(&pl.gen);
 	free_list(pl.set_names, pl.nset_names);
 	return code;
 }
@@ -632,13 +665,15 @@ int main(int argc, char **argv)
 		if (!run.p)
 			code = EXIT_USAGE;
 	}
-	if (code == EXIT_OK && !is_confirm) {
+	if (code != EXIT_OK && run.o.boot) {
+		code = cmd_apply(&run, false, code);
+	} else if (code == EXIT_OK && !is_confirm) {
 		if (is_check)
 			code = cmd_check(&run);
 		else if (!strcmp(run.o.command, "apply"))
-			code = cmd_apply(&run, false);
+			code = cmd_apply(&run, false, EXIT_OK);
 		else if (!strcmp(run.o.command, "status"))
-			code = cmd_apply(&run, true);
+			code = cmd_apply(&run, true, EXIT_OK);
 		else if (!strcmp(run.o.command, "ipsets"))
 			code = cmd_ipsets(&run);
 		else if (!strcmp(run.o.command, "config"))

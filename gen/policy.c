@@ -1,11 +1,13 @@
 #include "policy.h"
 
+#include "state.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <endian.h>
 #include <stdint.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
@@ -582,7 +584,13 @@ static void add_list_entry(struct policy *p, struct ipset_def *set, const struct
 	struct addr a;
 	const char *why;
 	if (!addr_parse(it->text, &a, &why)) {
-		if (show_bad(t, it->loc))
+		/* a file not everyone may read is never quoted (`file = /etc/shadow`) */
+		if (!show_bad(t, it->loc))
+			return;
+		if (it->loc.src->secret)
+			diag_error(d, "bad-address", it->loc, "not an address (%s is not readable by everyone, so its "
+				   "text is not shown)", it->loc.src->name);
+		else
 			diag_error(d, "bad-address", it->loc, "'%s': %s", it->text, why);
 		return;
 	}
@@ -693,11 +701,12 @@ static void *scan_list(void *arg)
  * a FIFO would hang apply (and the hooks that run it), /dev/zero would grow
  * without end, /proc/self/mem reads as an empty list. */
 #define LIST_FILE_MAX (1UL << 30)
-static bool list_file_ok(const char *path, struct loc at, struct diags *d)
+static bool list_file_ok(const struct policy *p, const char *path, struct loc at, struct diags *d)
 {
 	struct stat st;
 	struct statfs fs;
 	const char *why = NULL;
+	char untrusted[PATH_MAX + 128];
 	if (stat(path, &st) != 0)
 		return true; /* source_load says why it cannot be read */
 	if (!S_ISREG(st.st_mode))
@@ -706,9 +715,16 @@ static bool list_file_ok(const char *path, struct loc at, struct diags *d)
 		why = "is larger than 1 GiB";
 	else if (statfs(path, &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC))
 		why = "is in /proc or /sys, whose files are no lists";
-	if (why)
+	if (why) {
 		diag_error(d, "bad-list-file", at, "list file '%s' %s", path, why);
-	return !why;
+		return false;
+	}
+	if (p->doc->strict && !path_trusted(path, untrusted, sizeof(untrusted))) {
+		diag_error(d, "untrusted-path", at, "list file '%s' is not safe to read as root: %s (or pass "
+			   "--no-strict-modes)", path, untrusted);
+		return false;
+	}
+	return true;
 }
 
 static void add_list_file(struct policy *p, void *out, const struct item *it, struct diags *d)
@@ -721,7 +737,10 @@ static void add_list_file(struct policy *p, void *out, const struct item *it, st
 		path = xstrdup(it->text);
 	else
 		path = xasprintf("%.*s/%s", (int)(slash - base), base, it->text);
-	struct source *src = list_file_ok(path, it->loc, d) ? source_load(path, it->loc, d) : NULL;
+	struct stat st;
+	struct source *src = list_file_ok(p, path, it->loc, d) ? source_load(path, it->loc, d) : NULL;
+	if (src)
+		src->secret = stat(path, &st) != 0 || !(st.st_mode & S_IROTH);
 	free(path);
 	if (!src)
 		return;

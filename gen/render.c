@@ -289,6 +289,8 @@ struct pass {
 static void emit_line(struct rendered *out, struct strbuf *sb, const char *text, struct loc origin)
 {
 	add_collapsed(sb, text);
+	if (!out)
+		return;
 	out->origin = xrealloc(out->origin, (out->norigin + 1) * sizeof(*out->origin));
 	out->origin[out->norigin++] = origin;
 }
@@ -454,6 +456,100 @@ bool render_rules(const struct policy *p, enum family f, const char *template_di
 	env_free(&guard_env);
 	out->text = sb_steal(&sb);
 	return ok;
+}
+
+char *render_attach(const char *body, struct fw_state *live)
+{
+	struct strbuf sb = {0};
+	const char *table = "";
+	for (const char *line = body ? body : ""; *line;) {
+		const char *nl = strchrnul(line, '\n');
+		size_t len = (size_t)(nl - line);
+		if (len && line[0] == '*')
+			table = line + 1;
+		if (len == 6 && !strncmp(line, "COMMIT", 6)) {
+			if (!strncmp(table, GUARD_TABLE "\n", strlen(GUARD_TABLE) + 1))
+				fix_jump(NULL, &sb, live, GUARD_TABLE, "FORWARD", GUARD_CHAIN);
+			else if (!strncmp(table, "filter\n", 7)) {
+				/* Docker's own RETURN at the end of DOCKER-USER stays Docker's */
+				struct chain_state *du = live ? state_chain(live, "filter", CONTAINER_CHAIN) : NULL;
+				if (du && du->n && rule_spec_is(du->rules[du->n - 1], "-j RETURN") &&
+				    strstr(body, "\n:" CONTAINER_CHAIN " "))
+					sb_add(&sb, "-A " CONTAINER_CHAIN " -j RETURN\n");
+				fix_jump(NULL, &sb, live, "filter", "INPUT", HOST_CHAIN);
+				fix_jump(NULL, &sb, live, "filter", "FORWARD", CONTAINER_CHAIN);
+			}
+		}
+		sb_addn(&sb, line, len);
+		sb_addc(&sb, '\n');
+		line = *nl ? nl + 1 : nl;
+	}
+	return sb.buf ? sb_steal(&sb) : xstrdup("");
+}
+
+static struct table_state *find_table(struct fw_state *st, const char *name)
+{
+	for (size_t i = 0; st && i < st->n; i++) {
+		if (!strcmp(st->tables[i].name, name))
+			return &st->tables[i];
+	}
+	return NULL;
+}
+
+/* -D lines for every jump to `chain` in the table, then the chain's removal. */
+static void detach_chain(struct strbuf *sb, struct table_state *t, const char *chain)
+{
+	bool exists = false;
+	for (size_t c = 0; t && c < t->n; c++) {
+		struct chain_state *cs = &t->chains[c];
+		exists |= !strcmp(cs->name, chain);
+		for (size_t i = 0; i < cs->n; i++) {
+			const struct rule *r = cs->rules[i];
+			if (r->target && !strcmp(r->target, chain))
+				sb_addf(sb, "-D %s %.*s\n", cs->name, (int)r->spec_len, r->spec);
+		}
+	}
+	if (exists)
+		sb_addf(sb, "-F %s\n-X %s\n", chain, chain);
+}
+
+char *render_detach(struct fw_state *live, bool (*ours)(const struct rule *r, void *arg), void *arg)
+{
+	struct strbuf sb = {0};
+	struct table_state *mangle = find_table(live, GUARD_TABLE), *filter = find_table(live, "filter");
+	sb_add(&sb, "*" GUARD_TABLE "\n");
+	detach_chain(&sb, mangle, GUARD_CHAIN);
+	sb_add(&sb, "COMMIT\n*filter\n");
+	detach_chain(&sb, filter, HOST_CHAIN);
+	/* DOCKER-USER, its RETURN and FORWARD's jump to it are Docker's: only
+	 * dfwgen's rules go */
+	struct chain_state *du = live ? state_chain(live, "filter", CONTAINER_CHAIN) : NULL;
+	for (size_t i = 0; du && i < du->n; i++) {
+		if (ours(du->rules[i], arg))
+			sb_addf(&sb, "-D " CONTAINER_CHAIN " %.*s\n", (int)du->rules[i]->spec_len, du->rules[i]->spec);
+	}
+	sb_add(&sb, "COMMIT\n");
+	return sb_steal(&sb);
+}
+
+char *render_fail_closed(enum family f, unsigned ssh_port)
+{
+	struct strbuf sb = {0};
+	const char *c = "-m comment --comment \"dfwgen: fail-closed\"";
+	sb_addf(&sb, "*" GUARD_TABLE "\n:" GUARD_CHAIN " - [0:0]\n"
+		"-A " GUARD_CHAIN " -m conntrack --ctstate RELATED,ESTABLISHED %s -j RETURN\n"
+		"-A " GUARD_CHAIN " %s -j DROP\nCOMMIT\n", c, c);
+	sb_addf(&sb, "*filter\n:" HOST_CHAIN " - [0:0]\n:" CONTAINER_CHAIN " - [0:0]\n"
+		"-A " HOST_CHAIN " -m conntrack --ctstate RELATED,ESTABLISHED %s -j ACCEPT\n"
+		"-A " HOST_CHAIN " -i lo %s -j ACCEPT\n", c, c);
+	if (f == FAM_V6)
+		sb_addf(&sb, "-A " HOST_CHAIN " -p ipv6-icmp %s -j ACCEPT\n", c);
+	if (ssh_port)
+		sb_addf(&sb, "-A " HOST_CHAIN " -p tcp -m tcp --dport %u %s -j ACCEPT\n", ssh_port, c);
+	sb_addf(&sb, "-A " HOST_CHAIN " %s -j DROP\n"
+		"-A " CONTAINER_CHAIN " -m conntrack --ctstate RELATED,ESTABLISHED %s -j RETURN\n"
+		"-A " CONTAINER_CHAIN " %s -j DROP\nCOMMIT\n", c, c, c);
+	return sb_steal(&sb);
 }
 
 void rendered_free(struct rendered *r)

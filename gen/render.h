@@ -30,4 +30,16 @@ bool render_rules(const struct policy *p, enum family f, const char *template_di
 		  struct fw_state *live, struct rendered *out, struct diags *d);
 void rendered_free(struct rendered *r);
 
+/* A stored generation's body (dfwgen's chains, no jumps) with the -D/-I lines
+ * that make each jump to them its parent's first rule, given the tables now. */
+char *render_attach(const char *body, struct fw_state *live);
+/* --noflush input that removes dfwgen's chains, the jumps to them, and the
+ * rules of DOCKER-USER that `ours` says are dfwgen's (the chain, its RETURN
+ * and FORWARD's jump to it are Docker's): a family turned off, or a rollback
+ * to before dfwgen's first confirmed apply. */
+char *render_detach(struct fw_state *live, bool (*ours)(const struct rule *r, void *arg), void *arg);
+/* A generation body that closes the host: established, loopback, (IPv6:
+ * ICMPv6,) the SSH port; nothing forwarded. What boot falls back to. */
+char *render_fail_closed(enum family f, unsigned ssh_port);
+
 #endif

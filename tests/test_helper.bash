@@ -6,6 +6,8 @@ bats_load_library bats-assert
 
 ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 DFWGEN="${DFWGEN:-$ROOT/dfwgen}"
+# with DFWGEN_FAULT compiled in (make build-faults/dfwgen)
+DFWGEN_FAULTY="${DFWGEN_FAULTY:-$ROOT/build-faults/dfwgen}"
 TEMPLATES="$ROOT/templates"
 FIXTURES="$BATS_TEST_DIRNAME/fixtures"
 GOLDEN="$BATS_TEST_DIRNAME/golden"

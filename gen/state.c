@@ -1,0 +1,368 @@
+#include "state.h"
+
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- generations ---- */
+
+/* FNV-1a, 64 bits: catches a truncated or damaged file, which is all it is for. */
+static uint64_t fnv(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void generation_id(struct generation *g)
+{
+	char head[64];
+	int n = snprintf(head, sizeof(head), "%d %d %u|", g->family[0], g->family[1], g->ssh_port);
+	uint64_t h = fnv(0xcbf29ce484222325ULL, head, (size_t)n);
+	for (int f = 0; f < 2; f++) {
+		const char *b = g->body[f] ? g->body[f] : "";
+		snprintf(head, sizeof(head), "%zu|", strlen(b));
+		h = fnv(fnv(h, head, strlen(head)), b, strlen(b));
+	}
+	h = fnv(h, g->sets ? g->sets : "", g->sets ? strlen(g->sets) : 0);
+	snprintf(g->id, sizeof(g->id), "%016llx", (unsigned long long)h);
+}
+
+/* The lines render adds to put the jumps to dfwgen's chains first ("-I INPUT
+ * 1 -j FILTERS", "-D FORWARD ..."): they depend on the tables at the time. */
+static bool is_jump_line(const char *line, size_t len)
+{
+	return len > 3 && (!strncmp(line, "-I ", 3) || !strncmp(line, "-D ", 3));
+}
+
+void generation_make(struct generation *g, const bool family[2], const char *const rules[2], const char *sets,
+		     unsigned ssh_port)
+{
+	memset(g, 0, sizeof(*g));
+	for (int f = 0; f < 2; f++) {
+		g->family[f] = family[f];
+		if (!family[f] || !rules[f])
+			continue;
+		struct strbuf sb = {0};
+		for (const char *line = rules[f]; *line;) {
+			const char *nl = strchrnul(line, '\n');
+			size_t len = (size_t)(nl - line);
+			if (!is_jump_line(line, len) && line[0] != '#')
+				sb_addn(&sb, line, len + (*nl ? 1 : 0));
+			line = *nl ? nl + 1 : nl;
+		}
+		g->body[f] = sb_steal(&sb);
+		if (!g->body[f])
+			g->body[f] = xstrdup("");
+	}
+	g->sets = xstrdup(sets ? sets : "");
+	g->ssh_port = ssh_port;
+	generation_id(g);
+}
+
+void generation_free(struct generation *g)
+{
+	free(g->body[0]);
+	free(g->body[1]);
+	free(g->sets);
+	memset(g, 0, sizeof(*g));
+}
+
+/* ---- the directory ---- */
+
+static bool owner_ok(const struct stat *st)
+{
+	return st->st_uid == 0 || (geteuid() != 0 && st->st_uid == geteuid());
+}
+
+static bool trusted_stat(const char *path, const struct stat *st, char *err, size_t errsize)
+{
+	if (!owner_ok(st)) {
+		snprintf(err, errsize, "%s is owned by uid %u, not by %s", path, (unsigned)st->st_uid,
+			 geteuid() ? "root or you" : "root");
+		return false;
+	}
+	bool sticky_root = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX) && st->st_uid == 0;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !sticky_root) {
+		snprintf(err, errsize, "%s is writable by %s (mode %04o)", path,
+			 st->st_mode & S_IWOTH ? "everyone" : "its group", (unsigned)(st->st_mode & 07777));
+		return false;
+	}
+	return true;
+}
+
+bool path_trusted(const char *path, char *err, size_t errsize)
+{
+	char *real = realpath(path, NULL);
+	if (!real)
+		return true; /* nothing there (or a dangling symlink): the reader says so */
+	if (!strcmp(real, "/dev/null")) {
+		free(real); /* -c /dev/null: nothing anyone writes there is ever read */
+		return true;
+	}
+	bool ok = true;
+	/* the file itself, then each directory above it, up to / */
+	for (char *end = real + strlen(real); ok;) {
+		struct stat st;
+		char *slash = end;
+		if (lstat(real, &st) != 0) {
+			snprintf(err, errsize, "cannot stat %s: %s", real, strerror(errno));
+			ok = false;
+			break;
+		}
+		ok = trusted_stat(real, &st, err, errsize);
+		if (!strcmp(real, "/"))
+			break;
+		slash = strrchr(real, '/');
+		if (slash == real)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		end = slash;
+	}
+	free(real);
+	return ok;
+}
+
+bool state_open(struct state_dir *sd, const char *path, bool create, char *err, size_t errsize)
+{
+	sd->path = path;
+	sd->fd = -1;
+	if (create && mkdir(path, 0700) != 0 && errno != EEXIST) {
+		snprintf(err, errsize, "cannot create %s: %s", path, strerror(errno));
+		return false;
+	}
+	sd->fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sd->fd < 0) {
+		snprintf(err, errsize, "cannot open the state directory %s: %s", path,
+			 errno == ELOOP || errno == ENOTDIR ? "not a directory (a symlink is not followed)" : strerror(errno));
+		return false;
+	}
+	char why[PATH_MAX + 128];
+	if (!path_trusted(path, why, sizeof(why))) {
+		snprintf(err, errsize, "the state directory is not safe: %s", why);
+		state_close(sd);
+		return false;
+	}
+	return true;
+}
+
+void state_close(struct state_dir *sd)
+{
+	if (sd->fd >= 0)
+		close(sd->fd);
+	sd->fd = -1;
+}
+
+static char *read_fd(int fd)
+{
+	struct strbuf sb = {0};
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		sb_addn(&sb, buf, (size_t)n);
+	if (n < 0) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb.buf ? sb_steal(&sb) : xstrdup("");
+}
+
+char *state_read(const struct state_dir *sd, const char *name)
+{
+	int fd = openat(sd->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	char *text = NULL;
+	/* a file someone else planted is not dfwgen's state */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && owner_ok(&st) && !(st.st_mode & (S_IWGRP | S_IWOTH)))
+		text = read_fd(fd);
+	close(fd);
+	return text;
+}
+
+bool state_exists(const struct state_dir *sd, const char *name)
+{
+	struct stat st;
+	return fstatat(sd->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+bool state_write(const struct state_dir *sd, const char *name, const char *text)
+{
+	char *tmp = xasprintf("%s.tmp", name);
+	unlinkat(sd->fd, tmp, 0); /* a leftover of a crash, or something planted: never opened */
+	int fd = openat(sd->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	bool ok = fd >= 0;
+	for (size_t len = strlen(text), done = 0; ok && done < len;) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0;
+		done += ok ? (size_t)n : 0;
+	}
+	ok = ok && fsync(fd) == 0;
+	if (fd >= 0)
+		ok &= close(fd) == 0;
+	ok = ok && renameat(sd->fd, tmp, sd->fd, name) == 0 && fsync(sd->fd) == 0;
+	if (!ok) {
+		int e = errno;
+		unlinkat(sd->fd, tmp, 0);
+		errno = e;
+	}
+	free(tmp);
+	return ok;
+}
+
+void state_remove(const struct state_dir *sd, const char *name)
+{
+	if (unlinkat(sd->fd, name, 0) == 0)
+		fsync(sd->fd);
+}
+
+/* ---- generations on disk ---- */
+
+static char *gen_name(const char *id)
+{
+	return xasprintf("gen-%s", id);
+}
+
+bool state_save_generation(const struct state_dir *sd, const struct generation *g)
+{
+	struct strbuf sb = {0};
+	sb_addf(&sb, "dfwgen generation 1\nid %s\nfamily %d %d\nssh_port %u\n", g->id, g->family[0], g->family[1],
+		g->ssh_port);
+	for (int f = 0; f < 2; f++) {
+		const char *b = g->body[f] ? g->body[f] : "";
+		sb_addf(&sb, "v%d %zu\n", f ? 6 : 4, strlen(b));
+		sb_add(&sb, b);
+	}
+	sb_addf(&sb, "sets %zu\n", strlen(g->sets ? g->sets : ""));
+	sb_add(&sb, g->sets ? g->sets : "");
+	char *name = gen_name(g->id);
+	bool ok = state_write(sd, name, sb.buf);
+	free(name);
+	sb_free(&sb);
+	return ok;
+}
+
+/* "KEY LEN\n" then LEN bytes, at *p. */
+static char *take_section(const char **p, const char *key)
+{
+	size_t klen = strlen(key), len;
+	char *end;
+	if (strncmp(*p, key, klen) || (*p)[klen] != ' ')
+		return NULL;
+	errno = 0;
+	len = strtoull(*p + klen + 1, &end, 10);
+	if (errno || *end != '\n' || strnlen(end + 1, len) < len)
+		return NULL;
+	*p = end + 1 + len;
+	return xstrndup(end + 1, len);
+}
+
+bool state_load_generation(const struct state_dir *sd, const char *id, struct generation *g, char *err, size_t errsize)
+{
+	memset(g, 0, sizeof(*g));
+	char *name = gen_name(id), *text = state_read(sd, name);
+	bool ok = false;
+	int f4 = 0, f6 = 0, used = 0;
+	char stored[GEN_ID_LEN + 1] = "";
+	if (!text) {
+		snprintf(err, errsize, "%s/%s is missing or not dfwgen's", sd->path, name);
+	} else if (sscanf(text, "dfwgen generation 1\nid %16s\nfamily %d %d\nssh_port %u\n%n", stored, &f4, &f6,
+			  &g->ssh_port, &used) < 4 || !used) {
+		snprintf(err, errsize, "%s/%s is damaged (bad header)", sd->path, name);
+	} else {
+		const char *p = text + used;
+		g->family[0] = f4, g->family[1] = f6;
+		g->body[0] = take_section(&p, "v4");
+		g->body[1] = g->body[0] ? take_section(&p, "v6") : NULL;
+		g->sets = g->body[1] ? take_section(&p, "sets") : NULL;
+		if (g->sets)
+			generation_id(g);
+		ok = g->sets && *p == '\0' && !strcmp(g->id, stored) && !strcmp(g->id, id);
+		if (!ok)
+			snprintf(err, errsize, "%s/%s is damaged (its checksum does not match)", sd->path, name);
+	}
+	if (!ok)
+		generation_free(g);
+	free(name);
+	free(text);
+	return ok;
+}
+
+bool state_get_id(const struct state_dir *sd, const char *name, char id[GEN_ID_LEN + 1])
+{
+	char *text = state_read(sd, name);
+	bool ok = text && strspn(text, "0123456789abcdef") == GEN_ID_LEN && (text[GEN_ID_LEN] == '\n' || !text[GEN_ID_LEN]);
+	if (ok)
+		memcpy(id, text, GEN_ID_LEN), id[GEN_ID_LEN] = '\0';
+	free(text);
+	return ok;
+}
+
+/* "rejected": one "ID UNIXTIME" line per rejected generation, newest last. */
+bool state_rejected(const struct state_dir *sd, const char *id, time_t *when)
+{
+	char *text = state_read(sd, "rejected");
+	bool found = false;
+	for (const char *line = text; line && *line && !found;) {
+		long long t = 0;
+		found = !strncmp(line, id, GEN_ID_LEN) && line[GEN_ID_LEN] == ' ' && sscanf(line + GEN_ID_LEN, "%lld", &t) == 1;
+		if (found && when)
+			*when = (time_t)t;
+		line = strchrnul(line, '\n');
+		line += *line ? 1 : 0;
+	}
+	free(text);
+	return found;
+}
+
+void state_reject(const struct state_dir *sd, const char *id)
+{
+	if (state_rejected(sd, id, NULL))
+		return;
+	char *text = state_read(sd, "rejected");
+	/* the 31 most recent, and this one */
+	size_t lines = 0;
+	for (const char *c = text; c && *c; c++)
+		lines += *c == '\n';
+	const char *keep = text ? text : "";
+	for (; lines >= 32 && *keep; lines--)
+		keep = strchrnul(keep, '\n') + 1;
+	char *out = xasprintf("%s%s %lld\n", keep, id, (long long)time(NULL));
+	state_write(sd, "rejected", out);
+	free(out);
+	free(text);
+}
+
+void state_prune(const struct state_dir *sd, const char *keep1, const char *keep2)
+{
+	int fd = dup(sd->fd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(dir);
+	for (struct dirent *e; (e = readdir(dir));) {
+		if (strncmp(e->d_name, "gen-", 4))
+			continue;
+		const char *id = e->d_name + 4;
+		if ((keep1 && *keep1 && !strcmp(id, keep1)) || (keep2 && *keep2 && !strcmp(id, keep2)))
+			continue;
+		unlinkat(sd->fd, e->d_name, 0);
+	}
+	closedir(dir);
+	fsync(sd->fd);
+}
