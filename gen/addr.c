@@ -5,7 +5,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <string.h>
+
+#include "util.h"
 
 int addr_max_prefix(enum family f)
 {
@@ -289,4 +293,48 @@ void port_format(const struct port_range *p, char sep, char *buf, int size)
 		snprintf(buf, (size_t)size, "%u", p->lo);
 	else
 		snprintf(buf, (size_t)size, "%u%c%u", p->lo, sep, p->hi);
+}
+
+size_t addr_no_client_ranges(struct addr **out, const struct addr *subnets, size_t nsubnets)
+{
+	static const char *const nowhere[] = {"127.0.0.0/8", "224.0.0.0/4", "169.254.0.0/16", "0.0.0.0/32",
+					      "::1/128", "ff00::/8", "fe80::/10", "::/128"};
+	size_t n = 0, cap = 0;
+	struct addr *v = NULL, a;
+	const char *why;
+	for (size_t i = 0; i < sizeof(nowhere) / sizeof(*nowhere); i++) {
+		if (addr_parse(nowhere[i], &a, &why))
+			VEC_PUSH(v, n, cap, a);
+	}
+	for (size_t i = 0; i < nsubnets; i++)
+		VEC_PUSH(v, n, cap, subnets[i]);
+	struct ifaddrs *ifs = NULL;
+	if (getifaddrs(&ifs) == 0) {
+		for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+			const struct sockaddr *sa = i->ifa_addr;
+			memset(&a, 0, sizeof(a));
+			if (sa && sa->sa_family == AF_INET) {
+				a.family = FAM_V4, a.prefix = 32;
+				memcpy(a.bytes, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+			} else if (sa && sa->sa_family == AF_INET6) {
+				a.family = FAM_V6, a.prefix = 128;
+				memcpy(a.bytes, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+			} else {
+				continue;
+			}
+			VEC_PUSH(v, n, cap, a);
+		}
+		freeifaddrs(ifs);
+	}
+	*out = v;
+	return n;
+}
+
+bool addr_in_any(const struct addr *a, const struct addr *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (addr_contains(&v[i], a))
+			return true;
+	}
+	return false;
 }

@@ -39,6 +39,12 @@ int addr_max_prefix(enum family f);
 /* a contains b (same family, a's network covers b's). */
 bool addr_contains(const struct addr *a, const struct addr *b);
 bool addr_equal(const struct addr *a, const struct addr *b);
+/* Where no SSH client can come from: loopback, multicast, link-local, the
+ * unspecified addresses, `subnets` (Docker's) and this host's own addresses.
+ * Returns how many (*out: free it). */
+size_t addr_no_client_ranges(struct addr **out, const struct addr *subnets, size_t nsubnets);
+/* Whether one of v[0..n) contains a. */
+bool addr_in_any(const struct addr *a, const struct addr *v, size_t n);
 
 /* Parses "P" or "LO<sep>HI"; 0 is allowed only when allow_zero. */
 bool port_parse(const char *s, char sep, bool allow_zero, struct port_range *out, const char **why);

@@ -808,6 +808,8 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 			   "next apply first puts back the confirmed generation)");
 		goto out; /* pending stays: the next apply recovers */
 	}
+	if (!code)
+		state_unreject(&a->sd, g->id);
 	if (!code && !state_write(&a->sd, "current", g->id)) {
 		diag_error(d, "apply-failed", (struct loc){0}, "the rules are loaded but %s/current cannot be written: %s",
 			   o->state_dir, strerror(errno));

@@ -178,10 +178,36 @@ static bool from_bridge(const struct rule *r, const struct check_opts *o)
 
 /* Lets a new SSH connection in from somewhere outside: loopback and the
  * containers' bridges do not count. */
-static bool lets_ssh_in(const struct rule *r, unsigned port, const struct check_opts *o)
+/* A set of the config the rule takes its sources from, that holds no address
+ * an SSH client can come from (empty, the other family only, loopback,
+ * multicast, Docker's subnets, this host's own addresses). */
+static const struct set_info *clientless_set(const struct rule *r, const struct check_opts *o)
 {
-	return lets_through(r) && sees_new(r) && !(r->in_if && !r->in_neg && !strcmp(r->in_if, "lo")) &&
-	       !from_bridge(r, o) && !r->has_dst && may_match_tcp_port(r, port);
+	for (size_t m = 0; o->sets && m < r->nm; m++) {
+		for (size_t i = 0; i < r->m[m].nopts; i++) {
+			const struct rule_opt *op = &r->m[m].opts[i];
+			if (strcmp(op->name, "--match-set") || op->neg || op->nargs < 2 ||
+			    strncmp(rule_arg(r, op, 1), "src", 3))
+				continue;
+			const struct set_info *si = sets_find(o->sets, rule_arg(r, op, 0));
+			if (si && si->clients_known && !si->has_client)
+				return si;
+		}
+	}
+	return NULL;
+}
+
+static bool lets_ssh_in(const struct rule *r, unsigned port, const struct check_opts *o,
+			const struct addr *nowhere, size_t nnowhere, const struct set_info **useless)
+{
+	bool in = lets_through(r) && sees_new(r) && !(r->in_if && !r->in_neg && !strcmp(r->in_if, "lo")) &&
+		  !from_bridge(r, o) && !r->has_dst && may_match_tcp_port(r, port);
+	if (!in)
+		return false;
+	const struct set_info *si = clientless_set(r, o);
+	if (si && !*useless)
+		*useless = si;
+	return !si && !(r->has_src && !r->src_neg && addr_in_any(&r->src, nowhere, nnowhere));
 }
 
 static bool docker_internal(const struct rule *r, const struct check_opts *o)
@@ -323,7 +349,10 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 {
 	const struct rule *first_drop = NULL, *established = NULL, *internal = NULL, *ender = NULL;
 	const struct rule *ssh_ok = NULL;
+	const struct set_info *useless = NULL;
 	bool ssh_reported = false, late_reported = false;
+	struct addr *nowhere = NULL;
+	size_t nnowhere = o->ssh_port && !containers ? addr_no_client_ranges(&nowhere, o->subnets, o->nsubnets) : 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct rule *r = c->rules[i];
 		if (ender)
@@ -332,11 +361,18 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 			established = r;
 		if (!internal && docker_internal(r, o))
 			internal = r;
-		if (o->ssh_port && !containers && !ssh_ok && lets_ssh_in(r, o->ssh_port, o))
+		if (o->ssh_port && !containers && !ssh_ok && lets_ssh_in(r, o->ssh_port, o, nowhere, nnowhere, &useless))
 			ssh_ok = r;
 		if (o->ssh_port && !containers && !ssh_ok && !ssh_reported && catches_everyone(r, o->ssh_port)) {
 			diag_error(d, "lockout", r->loc, "this rule drops SSH (tcp/%u) before any rule lets it in: "
 				   "applying it would lock you out", o->ssh_port);
+			if (useless)
+				diag_error(d, "lockout", useless->loc, "set %s is where SSH is let in from, but it holds no "
+					   "IPv%d address an SSH client can come from (%zu entr%s; loopback, multicast, "
+					   "link-local, Docker's subnets and this host's own addresses do not count): add "
+					   "the admins' IPv%d addresses, or make SSH public ([host] tcp = %u)", useless->name,
+					   useless->family, useless->count, useless->count == 1 ? "y" : "ies",
+					   useless->family, o->ssh_port);
 			ssh_reported = true;
 		}
 		/* the first drop that may hit a reply, before replies are let through */
@@ -360,6 +396,7 @@ static void check_chain(const struct chain_state *c, bool containers, const stru
 		diag_error(d, "falls-through", c->rules[c->n - 1]->loc, "%s does not end in an unconditional "
 			   "rule (-j DROP, -j REJECT, -j RETURN or -j ACCEPT): what it does with the rest is left "
 			   "to whatever follows", c->name);
+	free(nowhere);
 }
 
 static void check_state(struct fw_state *st, bool exact_forward, const struct check_opts *o, struct diags *d)

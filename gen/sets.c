@@ -66,6 +66,8 @@ static struct set_info *add_info(struct set_catalog *c, const char *name, enum f
 
 void sets_from_policy(struct set_catalog *c, const struct policy *p)
 {
+	struct addr *nowhere;
+	size_t nnowhere = addr_no_client_ranges(&nowhere, p->subnets, p->nsubnets);
 	c->given = true;
 	for (size_t i = 0; i < p->nsets; i++) {
 		const struct ipset_def *s = &p->sets[i];
@@ -75,8 +77,15 @@ void sets_from_policy(struct set_catalog *c, const struct policy *p)
 			struct set_info *si = add_info(c, name, (enum family)f, s->type == SET_HASH_IP ? "hash:ip" : "hash:net",
 						       policy_set_maxelem(s, (enum family)f), s->loc);
 			si->count = policy_set_count(s, (enum family)f);
+			si->clients_known = true;
+			/* the first one that counts is enough */
+			for (size_t e = 0; e < s->nentries && !si->has_client; e++) {
+				si->has_client = s->entries[e].family == (enum family)f &&
+						 !addr_in_any(&s->entries[e], nowhere, nnowhere);
+			}
 		}
 	}
+	free(nowhere);
 }
 
 const struct set_info *sets_find(const struct set_catalog *c, const char *name)

@@ -12,6 +12,8 @@ struct set_info {
 	size_t count;
 	unsigned long maxelem;
 	bool has_cidr;       /* an entry with a prefix shorter than a host */
+	bool clients_known;  /* from a config: `has_client` is known */
+	bool has_client;     /* an entry an SSH client can come from (addr_no_client_ranges) */
 	struct loc loc;
 };
 

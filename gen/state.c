@@ -345,6 +345,23 @@ void state_reject(const struct state_dir *sd, const char *id)
 	free(text);
 }
 
+void state_unreject(const struct state_dir *sd, const char *id)
+{
+	if (!state_rejected(sd, id, NULL))
+		return;
+	char *text = state_read(sd, "rejected");
+	struct strbuf out = {0};
+	for (const char *line = text; line && *line;) {
+		const char *nl = strchrnul(line, '\n');
+		if (strncmp(line, id, GEN_ID_LEN) || line[GEN_ID_LEN] != ' ')
+			sb_addn(&out, line, (size_t)(nl - line) + (*nl ? 1 : 0));
+		line = *nl ? nl + 1 : nl;
+	}
+	state_write(sd, "rejected", out.buf ? out.buf : "");
+	sb_free(&out);
+	free(text);
+}
+
 void state_prune(const struct state_dir *sd, const char *keep1, const char *keep2)
 {
 	int fd = dup(sd->fd);

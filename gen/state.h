@@ -58,6 +58,8 @@ bool state_get_id(const struct state_dir *sd, const char *name, char id[GEN_ID_L
  * crash. Hooks and recovery never load them. */
 bool state_rejected(const struct state_dir *sd, const char *id, time_t *when);
 void state_reject(const struct state_dir *sd, const char *id);
+/* A person applied it after all: no longer rejected. */
+void state_unreject(const struct state_dir *sd, const char *id);
 /* Removes every stored generation but these (NULL or "" ids are skipped). */
 void state_prune(const struct state_dir *sd, const char *keep1, const char *keep2);
 

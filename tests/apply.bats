@@ -21,27 +21,6 @@ setup() {
 	CONF="$FIXTURES/e2e/trusted.ini"
 }
 
-# dfw_apply [args...]: dfwgen apply inside the host namespace.
-dfw_apply() {
-	in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE" "$@"
-}
-
-dfw_status() {
-	in_ns host "$DFWGEN" status -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE" "$@"
-}
-
-# The host's filter and mangle tables and sets, without counters, and without
-# what ipset randomises on every swap (the hash seed, and so the order of members).
-snapshot() {
-	{
-		in_ns host iptables-save -t filter
-		in_ns host ip6tables-save -t filter
-		in_ns host iptables-save -t mangle
-		in_ns host ip6tables-save -t mangle
-	} | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
-	in_ns host ipset save | sed 's/ initval 0x[0-9a-f]*//' | sort
-}
-
 @test "apply puts the policy in force: the probe matrix shows it" {
 	run -0 dfw_apply
 	run -0 matrix 4

@@ -208,3 +208,27 @@ matrix() {
 counter() {
 	in_ns host "${3:-iptables}" -t "${4:-filter}" -L "$1" -v -x -n | awk -v pat="$2" 'index($0, pat) { print $1; exit }'
 }
+
+# ---- dfwgen apply and status on the simulated host (CONF, STATE: the test's) ----
+
+# dfw_apply [args...]: dfwgen apply inside the host namespace, on $CONF with no
+# drop-ins, state in $STATE.
+dfw_apply() {
+	in_ns host "$DFWGEN" apply -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE" "$@"
+}
+
+dfw_status() {
+	in_ns host "$DFWGEN" status -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE" "$@"
+}
+
+# The host's filter and mangle tables and sets, without counters, and without
+# what ipset randomises on every swap (the hash seed, and so the order of members).
+snapshot() {
+	{
+		in_ns host iptables-save -t filter
+		in_ns host ip6tables-save -t filter
+		in_ns host iptables-save -t mangle
+		in_ns host ip6tables-save -t mangle
+	} | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'
+	in_ns host ipset save | sed 's/ initval 0x[0-9a-f]*//' | sort
+}
