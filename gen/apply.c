@@ -661,13 +661,31 @@ static bool load_generation(const struct plan *p, const struct generation *g, co
 	return ok;
 }
 
-/* The signal that ended a wait for confirmation: a dropped SSH session
- * (SIGHUP), Ctrl-C, systemctl stop. Only the handler writes it. */
-static volatile sig_atomic_t wait_signal;
+/* A hangup (a dropped SSH session), Ctrl-C or systemctl stop from the moment
+ * a generation is pending until apply is done: noted, never fatal half-way;
+ * the apply then rolls back. Only the handler writes it. */
+static volatile sig_atomic_t got_signal;
 
 static void note_signal(int sig)
 {
-	wait_signal = sig;
+	got_signal = sig;
+}
+
+static const int stop_signals[] = {SIGHUP, SIGINT, SIGTERM};
+
+static void catch_signals(struct sigaction old[3])
+{
+	struct sigaction on = {.sa_handler = note_signal};
+	sigemptyset(&on.sa_mask);
+	got_signal = 0;
+	for (int i = 0; i < 3; i++)
+		sigaction(stop_signals[i], &on, &old[i]);
+}
+
+static void release_signals(const struct sigaction old[3])
+{
+	for (int i = 0; i < 3; i++)
+		sigaction(stop_signals[i], &old[i], NULL);
 }
 
 enum confirmation { CONFIRMED, TIMED_OUT, INTERRUPTED };
@@ -677,12 +695,6 @@ enum confirmation { CONFIRMED, TIMED_OUT, INTERRUPTED };
  * were loading counts. */
 static enum confirmation confirmed(const struct applying *a, const struct apply_opts *o, int seconds)
 {
-	static const int signals[] = {SIGHUP, SIGINT, SIGTERM};
-	struct sigaction on = {.sa_handler = note_signal}, old[3];
-	sigemptyset(&on.sa_mask);
-	wait_signal = 0;
-	for (int i = 0; i < 3; i++)
-		sigaction(signals[i], &on, &old[i]);
 	bool tty = isatty(0), defaults = !strcmp(o->state_dir, DFW_STATE_DIR);
 	/* said whether or not a person watches: ssh host dfwgen apply --confirm, Ansible */
 	fprintf(stderr, "dfwgen: the new rules are in force; keep them within %d seconds with: dfwgen confirm%s%s%s\n"
@@ -691,7 +703,7 @@ static enum confirmation confirmed(const struct applying *a, const struct apply_
 	if (tty)
 		fprintf(stderr, "dfwgen: (or type yes here)\n");
 	bool ok = false;
-	for (time_t end = time(NULL) + seconds; !ok && !wait_signal && time(NULL) < end;) {
+	for (time_t end = time(NULL) + seconds; !ok && !got_signal && time(NULL) < end;) {
 		struct pollfd pf = {.fd = tty ? 0 : -1, .events = POLLIN};
 		if (poll(&pf, 1, 100) > 0 && (pf.revents & POLLIN)) {
 			char line[64] = "";
@@ -701,9 +713,7 @@ static enum confirmation confirmed(const struct applying *a, const struct apply_
 		ok |= state_exists(&a->sd, "confirmed");
 	}
 	state_remove(&a->sd, "confirmed");
-	for (int i = 0; i < 3; i++)
-		sigaction(signals[i], &old[i], NULL);
-	return ok ? CONFIRMED : wait_signal ? INTERRUPTED : TIMED_OUT;
+	return ok ? CONFIRMED : got_signal ? INTERRUPTED : TIMED_OUT;
 }
 
 /* The confirmed generation, if any (a damaged one is said and not used). */
@@ -773,10 +783,13 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 		code = 2;
 		goto out;
 	}
+	struct sigaction old_actions[3];
+	catch_signals(old_actions);
 	char *pending = xasprintf("%s\n", g->id);
 	bool saved = state_save_generation(&a->sd, g) && state_write(&a->sd, "pending", pending);
 	free(pending);
 	if (!saved) {
+		release_signals(old_actions);
 		diag_error(d, "apply-failed", (struct loc){0}, "cannot record generation %s in %s: %s; nothing changed",
 			   g->id, o->state_dir, strerror(errno));
 		code = 2;
@@ -786,10 +799,11 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 	state_remove(&a->sd, "confirmed");
 	sets_before = ipset_save();
 	bool loaded = load_generation(p, g, &ow, true, NULL, d);
-	enum confirmation c = loaded && o->confirm_seconds > 0 ? confirmed(a, o, o->confirm_seconds) : CONFIRMED;
+	enum confirmation c = !loaded || got_signal ? (got_signal ? INTERRUPTED : CONFIRMED) :
+			      o->confirm_seconds > 0 ? confirmed(a, o, o->confirm_seconds) : CONFIRMED;
 	const char *back = have_cur ? "the previous ruleset is back (the confirmed generation)" :
 				      "the previous ruleset is back (none was confirmed: dfwgen's rules are removed)";
-	if (!loaded) {
+	if (!loaded && c != INTERRUPTED) {
 		code = 2;
 	} else if (c == TIMED_OUT) {
 		diag_error(d, "not-confirmed", (struct loc){0}, "not confirmed within %d seconds: %s; generation %s is "
@@ -797,7 +811,7 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 		code = 1;
 	} else if (c == INTERRUPTED) {
 		diag_error(d, "not-confirmed", (struct loc){0}, "interrupted by %s before the rules were confirmed: %s; "
-			   "generation %s is marked rejected", strsignal(wait_signal), back, g->id);
+			   "generation %s is marked rejected", strsignal(got_signal), back, g->id);
 		code = 1;
 	}
 	if (code == 1)
@@ -806,6 +820,7 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 	if (code && !load_generation(p, have_cur ? &cur : NULL, &ow, false, sets_before, d)) {
 		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: run 'dfwgen apply' again (the "
 			   "next apply first puts back the confirmed generation)");
+		release_signals(old_actions);
 		goto out; /* pending stays: the next apply recovers */
 	}
 	if (!code)
@@ -817,6 +832,9 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 	}
 	state_remove(&a->sd, "pending");
 	state_prune(&a->sd, code || !have_cur ? cur.id : g->id, code ? NULL : g->id);
+	release_signals(old_actions);
+	if (got_signal && !code)
+		fprintf(stderr, "dfwgen: %s came after the rules were in force: they stay\n", strsignal(got_signal));
 out:
 	free(sets_before);
 	owned_free(&ow);

@@ -27,12 +27,21 @@ void fault_point(const char *step)
 		kill(getpid(), SIGKILL);
 }
 
+/* run:N kills, hup:N, int:N and term:N send that signal, after the Nth
+ * external command. */
 static void fault_after_command(void)
 {
 	static long count;
+	static const struct {
+		const char *name;
+		int sig;
+	} kinds[] = {{"run:", SIGKILL}, {"hup:", SIGHUP}, {"int:", SIGINT}, {"term:", SIGTERM}};
 	const char *f = getenv("DFWGEN_FAULT");
-	if (f && !strncmp(f, "run:", 4) && ++count == atol(f + 4))
-		kill(getpid(), SIGKILL);
+	for (size_t i = 0; f && i < sizeof(kinds) / sizeof(*kinds); i++) {
+		size_t n = strlen(kinds[i].name);
+		if (!strncmp(f, kinds[i].name, n) && ++count == atol(f + n))
+			kill(getpid(), kinds[i].sig);
+	}
 }
 #else
 static void fault_after_command(void)

@@ -36,7 +36,7 @@ bool host_legacy_tables_exist(void);
 /* Fault injection for the tests, compiled in only with -DDFW_FAULTS (the
  * build-faults/dfwgen binary): DFWGEN_FAULT=STEP kills dfwgen at that step,
  * DFWGEN_FAULT=run:N right after its Nth external command, as a power cut
- * would. An installed dfwgen ignores the variable. */
+ * would (hup:N, int:N, term:N: that signal instead). An installed dfwgen ignores the variable. */
 #ifdef DFW_FAULTS
 bool fault_wanted(const char *step);
 void fault_point(const char *step);

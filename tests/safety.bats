@@ -42,6 +42,40 @@ boot_apply() {
 	in_ns host "$DFWGEN" apply --boot -t "$TEMPLATES" -c "$1" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
 }
 
+@test "1: SIGHUP, SIGINT or SIGTERM after any external command of an apply: the old generation or the new, never half" {
+	CONF=$NARROW run -0 dfw_apply
+	snapshot >"$BATS_TEST_TMPDIR/B"
+	run -0 dfw_apply
+	snapshot >"$BATS_TEST_TMPDIR/A"
+	local sig n late points=0 old=0 new=0
+	for sig in hup int term; do
+		n=0
+		while :; do
+			n=$((n + 1))
+			run --separate-stderr in_ns host env DFWGEN_FAULT=$sig:$n "$DFWGEN_FAULTY" apply -t "$TEMPLATES" \
+				-c "$NARROW" -d "$BATS_TEST_TMPDIR/empty" --state-dir "$STATE"
+			snapshot >"$BATS_TEST_TMPDIR/got"
+			points=$((points + 1))
+			if [ "$status" = 0 ]; then
+				run -0 cmp "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/B"
+				new=$((new + 1))
+				late=0
+				[[ "$stderr" == *"came after the rules were in force"* ]] && late=1
+				run -0 dfw_apply
+				[ $late = 1 ] || break # past the last command: no signal was sent
+			else
+				# killed before anything changed (129, 130, 143), or rolled back (1)
+				[[ "$status" =~ ^(1|129|130|143)$ ]]
+				cmp -s "$BATS_TEST_TMPDIR/got" "$BATS_TEST_TMPDIR/A" || { echo "$sig:$n $status $stderr" >&3; diff "$BATS_TEST_TMPDIR/A" "$BATS_TEST_TMPDIR/got" >&3; false; }
+				old=$((old + 1))
+			fi
+			[ ! -e "$STATE/pending" ]
+		done
+	done
+	echo "# signal points: $points: $old ended in the old generation, $new in the new" >&3
+	[ "$old" -ge 30 ]
+}
+
 @test "2: while apply --confirm waits, a hook waits, then keeps the confirmed generation, never the rejected one" {
 	run -0 dfw_apply
 	snapshot >"$BATS_TEST_TMPDIR/A"
