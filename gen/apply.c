@@ -334,6 +334,24 @@ static const struct {
 	{GUARD_TABLE, GUARD_CHAIN, "FORWARD"},
 };
 
+/* A rule in `chain` (NULL: a jump to one of dfwgen's chains) that dfwgen did
+ * not write: an error, or a note when adopting it. */
+static void report_foreign(struct diags *d, bool adopt, int fam, const char *table, const struct rule *r,
+			   const char *chain)
+{
+	char *text = rule_canonical(r);
+	if (adopt)
+		diag_note(d, "adopted", (struct loc){0}, "IPv%d %s: adopting (removing) %s'%s', which dfwgen did not %s",
+			  fam, table, chain ? "" : "the jump ", text, chain ? "write" : "make");
+	else if (chain)
+		diag_error(d, "foreign-rule", (struct loc){0}, "IPv%d %s: '%s' is in %s, but dfwgen did not write it: "
+			   "loading would remove it", fam, table, text, chain);
+	else
+		diag_error(d, "foreign-rule", (struct loc){0}, "IPv%d %s: the jump '%s' is not dfwgen's: loading would "
+			   "remove it", fam, table, text);
+	free(text);
+}
+
 /* Rules in the chains dfwgen writes that it did not write, and jumps to its
  * own chains it did not make (loading would remove both): each is an error,
  * or a note when adopting. Docker's RETURN at the end of DOCKER-USER and
@@ -349,14 +367,7 @@ static size_t foreign_rules(struct fw_state *live, int fam, const struct owned *
 			const struct rule *r = c->rules[i];
 			if ((docker_chain && i == c->n - 1 && rule_spec_is(r, "-j RETURN")) || owned_has(r, (void *)ow))
 				continue;
-			char *text = rule_canonical(r);
-			if (adopt)
-				diag_note(d, "adopted", (struct loc){0}, "IPv%d %s: adopting (removing) '%s', which dfwgen did not "
-					  "write", fam, table, text);
-			else
-				diag_error(d, "foreign-rule", (struct loc){0}, "IPv%d %s: '%s' is in %s, but dfwgen did not "
-					   "write it: loading would remove it", fam, table, text, chain);
-			free(text);
+			report_foreign(d, adopt, fam, table, r, chain);
 			n++;
 		}
 		for (size_t t = 0; !docker_chain && t < live->n; t++) {
@@ -369,14 +380,7 @@ static size_t foreign_rules(struct fw_state *live, int fam, const struct owned *
 					if (!r->target || strcmp(r->target, chain) ||
 					    (!strcmp(cs->name, dfw_chains[k].parent) && rule_spec_is(r, plain)))
 						continue;
-					char *text = rule_canonical(r);
-					if (adopt)
-						diag_note(d, "adopted", (struct loc){0}, "IPv%d %s: adopting (removing) the jump "
-							  "'%s', which dfwgen did not make", fam, table, text);
-					else
-						diag_error(d, "foreign-rule", (struct loc){0}, "IPv%d %s: the jump '%s' is not "
-							   "dfwgen's: loading would remove it", fam, table, text);
-					free(text);
+					report_foreign(d, adopt, fam, table, r, NULL);
 					n++;
 				}
 				free(plain);

@@ -14,11 +14,7 @@ teardown_file() {
 
 setup() {
 	load e2e_helper
-	require_netns
-	reset_firewall le27
-	mkdir -p "$BATS_TEST_TMPDIR/empty"
-	STATE="$BATS_TEST_TMPDIR/state"
-	CONF="$FIXTURES/e2e/trusted.ini"
+	apply_setup
 }
 
 @test "apply puts the policy in force: the probe matrix shows it" {

@@ -211,6 +211,17 @@ counter() {
 
 # ---- dfwgen apply and status on the simulated host (CONF, STATE: the test's) ----
 
+# setup() of the suites that apply: Docker's tables freshly loaded, no sets,
+# an empty drop-in directory, a state directory of the test's own, and the
+# trusted scenario as CONF.
+apply_setup() {
+	require_netns
+	reset_firewall le27
+	mkdir -p "$BATS_TEST_TMPDIR/empty"
+	STATE="$BATS_TEST_TMPDIR/state"
+	CONF="$FIXTURES/e2e/trusted.ini"
+}
+
 # dfw_apply [args...]: dfwgen apply inside the host namespace, on $CONF with no
 # drop-ins, state in $STATE.
 dfw_apply() {

@@ -15,11 +15,7 @@ teardown_file() {
 
 setup() {
 	load e2e_helper
-	require_netns
-	reset_firewall le27
-	mkdir -p "$BATS_TEST_TMPDIR/empty"
-	STATE="$BATS_TEST_TMPDIR/state"
-	CONF="$FIXTURES/e2e/trusted.ini"
+	apply_setup
 	# generation B: the office network narrowed
 	NARROW="$BATS_TEST_TMPDIR/narrow.ini"
 	sed 's/203.0.113.0\/24/203.0.113.0\/25/' "$CONF" >"$NARROW"
@@ -35,6 +31,26 @@ ours() {
 		in_ns host "$t" -t mangle -S DFWGEN-FORWARD
 	done
 	in_ns host ipset save | grep '^add dfw-' | sort
+}
+
+# start_confirm SECONDS: apply --confirm of generation B in the background
+# (PID in WAITING); returns once it waits for the confirmation.
+start_confirm() {
+	CONF=$NARROW dfw_apply --confirm "$1" >"$BATS_TEST_TMPDIR/confirm.out" 2>&1 &
+	WAITING=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q "keep them within" "$BATS_TEST_TMPDIR/confirm.out" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# finish_confirm STATUS: the background apply ended with STATUS.
+finish_confirm() {
+	local rc=0
+	wait "$WAITING" || rc=$?
+	assert_equal "$rc" "$1"
 }
 
 # boot_apply CONFIG: what dfwgen.service runs at boot.
@@ -79,15 +95,11 @@ boot_apply() {
 @test "2: while apply --confirm waits, a hook waits, then keeps the confirmed generation, never the rejected one" {
 	run -0 dfw_apply
 	snapshot >"$BATS_TEST_TMPDIR/A"
-	CONF=$NARROW dfw_apply --confirm 3 >"$BATS_TEST_TMPDIR/confirm.out" 2>&1 &
-	local waiting=$!
-	sleep 1
+	start_confirm 3
 	CONF=$NARROW run -0 --separate-stderr dfw_apply --hook
 	[[ "$stderr" == *"which was not confirmed"*"hooks and boot never load it"*"[rejected-generation]"* ]]
 	[[ "$stderr" == *"the confirmed generation "*" is in force"* ]]
-	local rc=0
-	wait "$waiting" || rc=$?
-	assert_equal "$rc" 1
+	finish_confirm 1
 	snapshot >"$BATS_TEST_TMPDIR/after"
 	run -0 diff "$BATS_TEST_TMPDIR/A" "$BATS_TEST_TMPDIR/after"
 	CONF=$NARROW run -1 dfw_status
@@ -101,9 +113,7 @@ boot_apply() {
 
 @test "8: a hook gives up after 20 seconds behind a long --confirm, and changes nothing" {
 	run -0 dfw_apply
-	CONF=$NARROW dfw_apply --confirm 60 >/dev/null 2>&1 &
-	local waiting=$!
-	sleep 1
+	start_confirm 60
 	snapshot >"$BATS_TEST_TMPDIR/before"
 	local start=$SECONDS
 	run -2 --separate-stderr dfw_apply --hook
@@ -112,7 +122,7 @@ boot_apply() {
 	snapshot >"$BATS_TEST_TMPDIR/after"
 	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
 	run -0 in_ns host "$DFWGEN" confirm --state-dir "$STATE"
-	wait "$waiting"
+	finish_confirm 0
 }
 
 @test "2, 4: killed mid-apply, the next hook puts back the confirmed generation and does not load the other" {
@@ -135,9 +145,7 @@ boot_apply() {
 @test "3: what others change during the confirm window survives the rollback" {
 	run -0 dfw_apply
 	ours >"$BATS_TEST_TMPDIR/ours.A"
-	CONF=$NARROW dfw_apply --confirm 4 >/dev/null 2>&1 &
-	local waiting=$!
-	sleep 1.5
+	start_confirm 4
 	# fail2ban bans someone, Docker publishes a new container
 	in_ns host iptables -N f2b-sshd
 	in_ns host iptables -A f2b-sshd -s 198.51.100.77/32 -j REJECT --reject-with icmp-port-unreachable
@@ -145,9 +153,7 @@ boot_apply() {
 	in_ns host iptables -I INPUT 1 -p tcp -m multiport --dports 22 -j f2b-sshd
 	in_ns host iptables -A DOCKER -d 172.17.0.9/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
 	in_ns host ip6tables -N f2b-sshd
-	local rc=0
-	wait "$waiting" || rc=$?
-	assert_equal "$rc" 1
+	finish_confirm 1
 	ours >"$BATS_TEST_TMPDIR/ours.after"
 	run -0 diff "$BATS_TEST_TMPDIR/ours.A" "$BATS_TEST_TMPDIR/ours.after"
 	run -0 in_ns host iptables -S
@@ -256,13 +262,9 @@ boot_apply() {
 @test "5: the state directory deleted during --confirm: the confirmed generation still comes back" {
 	run -0 dfw_apply
 	snapshot >"$BATS_TEST_TMPDIR/A"
-	CONF=$NARROW dfw_apply --confirm 3 >/dev/null 2>&1 &
-	local waiting=$!
-	sleep 1
+	start_confirm 3
 	rm -rf "$STATE"
-	local rc=0
-	wait "$waiting" || rc=$?
-	assert_equal "$rc" 1
+	finish_confirm 1
 	snapshot >"$BATS_TEST_TMPDIR/after"
 	run -0 diff "$BATS_TEST_TMPDIR/A" "$BATS_TEST_TMPDIR/after"
 }
@@ -378,16 +380,12 @@ boot_apply() {
 
 @test "11: status names a pending generation while --confirm waits" {
 	run -0 dfw_apply
-	CONF=$NARROW dfw_apply --confirm 4 >/dev/null 2>&1 &
-	local waiting=$!
-	sleep 1.5
+	start_confirm 4
 	CONF=$NARROW run -1 --separate-stderr dfw_status --format json
 	run -0 jq -e '.pending != null and .pending == .generation and .in_sync == false' <<<"$output"
 	run -0 dfw_apply --dry-run
 	assert_line --partial "would change pending: generation"
-	local rc=0
-	wait "$waiting" || rc=$?
-	assert_equal "$rc" 1
+	finish_confirm 1
 }
 
 @test "11: rules of the other iptables flavour in INPUT are reported by status" {
