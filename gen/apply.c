@@ -33,6 +33,13 @@ struct drifts {
 	size_t other_flavour;
 };
 
+static void drifts_free(struct drifts *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		free(ds->v[i].what);
+	free(ds->v);
+}
+
 static void add_drift(struct drifts *ds, int family, const char *kind, char *what)
 {
 	VEC_PUSH(ds->v, ds->n, ds->cap, ((struct drift){family, kind, what}));
@@ -127,100 +134,210 @@ static void chain_drift(struct drifts *ds, int fam, struct fw_state *live, struc
 	free_list(kb, nb);
 }
 
-/* "add NAME MEMBER" lines of an ipset file, for one set. */
-static char **members(const char *text, const char *set, size_t *n)
+static int cmp_addr(const void *a, const void *b)
 {
-	char **v = NULL;
+	const struct addr *x = a, *y = b;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	int c = memcmp(x->bytes, y->bytes, sizeof(x->bytes));
+	return c ? c : x->prefix - y->prefix;
+}
+
+/* The members dfwgen's ipset file puts into SET (its "add SET.n MEMBER"
+ * lines). */
+static struct addr *wanted_members(const char *text, const char *set, size_t *n)
+{
+	struct addr *v = NULL;
 	size_t cap = 0, setlen = strlen(set);
 	*n = 0;
-	/* a hundred thousand lines: no sscanf, no copy of the text */
 	for (const char *line = text; line && *line;) {
 		const char *eol = strchrnul(line, '\n');
-		if (!strncmp(line, "add ", 4) && !strncmp(line + 4, set, setlen) && line[4 + setlen] == ' ') {
-			const char *m = line + 5 + setlen;
+		if (!strncmp(line, "add ", 4) && !strncmp(line + 4, set, setlen) && !strncmp(line + 4 + setlen, ".n ", 3)) {
+			const char *m = line + 7 + setlen, *why;
+			char word[ADDR_STRLEN];
 			size_t len = strcspn(m, " \n");
-			if (len)
-				VEC_PUSH(v, *n, cap, xstrndup(m, len));
+			struct addr a;
+			if (len && len < sizeof(word)) {
+				memcpy(word, m, len);
+				word[len] = '\0';
+				if (addr_parse(word, &a, &why))
+					VEC_PUSH(v, *n, cap, a);
+			}
 		}
 		line = *eol ? eol + 1 : eol;
 	}
 	return v;
 }
 
-static bool set_exists(const char *live_sets, const char *name)
+static uint64_t addr_hash(const struct addr *a)
+{
+	return hash_bytes(a->bytes, sizeof(a->bytes)) ^ (uint64_t)a->prefix << 8 ^ (uint64_t)a->family;
+}
+
+/* The difference between what a set should hold and what it holds: `want`
+ * not in `have` (adds, in want's order) and `have` not in `want` (dels, in
+ * have's order), each called back. One hash table over `want`, one walk
+ * over `have`: the kernel lists a set in its hash order, and sorting a
+ * million members cost a quarter of a second. Returns how many. */
+static size_t diff_members(const struct addr *want, size_t nw, const struct addr *have, size_t nh,
+			   void (*cb)(void *arg, bool add, const struct addr *a), void *arg)
+{
+	size_t nslots = 16, diffs = 0;
+	while (nslots < nw * 2)
+		nslots *= 2;
+	size_t *slots = xcalloc(nslots, sizeof(*slots)); /* position in want + 1 */
+	bool *seen = xcalloc(nw + 1, sizeof(*seen));
+	for (size_t i = 0; i < nw; i++) {
+		size_t k = addr_hash(&want[i]) & (nslots - 1);
+		while (slots[k] && cmp_addr(&want[slots[k] - 1], &want[i]))
+			k = (k + 1) & (nslots - 1);
+		if (!slots[k])
+			slots[k] = i + 1;
+		else
+			seen[i] = true; /* a duplicate: counted once */
+	}
+	for (size_t h = 0; h < nh; h++) {
+		size_t k = addr_hash(&have[h]) & (nslots - 1);
+		while (slots[k] && cmp_addr(&want[slots[k] - 1], &have[h]))
+			k = (k + 1) & (nslots - 1);
+		if (slots[k]) {
+			seen[slots[k] - 1] = true;
+		} else {
+			diffs++;
+			if (cb)
+				cb(arg, false, &have[h]);
+		}
+	}
+	for (size_t i = 0; i < nw; i++) {
+		if (!seen[i]) {
+			diffs++;
+			if (cb)
+				cb(arg, true, &want[i]);
+		}
+	}
+	free(slots);
+	free(seen);
+	return diffs;
+}
+
+static bool set_exists(const char *names, const char *name)
 {
 	char *create = xasprintf("create %s ", name);
-	bool exists = live_sets && strstr(live_sets, create);
+	bool exists = names && strstr(names, create);
 	free(create);
 	return exists;
 }
 
-/* How many members differ between what dfwgen's lines in `wanted` put into
- * NAME.n and what the live NAME holds; each one is reported as drift when `ds`
- * is given. Both sides sorted, then one walk: sets hold a million members. */
-static size_t member_diff(const char *wanted, const char *live_sets, const char *name, struct drifts *ds)
+struct change {
+	bool add;
+	struct addr a;
+};
+
+struct drift_sink {
+	struct drifts *ds;
+	const char *set;
+	struct change *v;
+	size_t n, cap;
+};
+
+static void member_drift(void *arg, bool add, const struct addr *a)
 {
-	char *tmp = xasprintf("%s.n", name);
-	size_t nw, nl, diffs = 0;
-	char **want = members(wanted, tmp, &nw), **have = members(live_sets, name, &nl);
-	qsort(want, nw, sizeof(*want), cmp_str);
-	qsort(have, nl, sizeof(*have), cmp_str);
-	for (size_t w = 0, h = 0; w < nw || h < nl;) {
-		int c = w == nw ? 1 : h == nl ? -1 : strcmp(want[w], have[h]);
-		if (c == 0) {
-			w++, h++;
-			continue;
-		}
-		diffs++;
-		if (ds && c < 0)
-			add_drift(ds, 0, "set", xasprintf("set %s lacks %s", name, want[w]));
-		else if (ds)
-			add_drift(ds, 0, "set", xasprintf("set %s holds %s, which the config does not", name, have[h]));
-		c < 0 ? w++ : h++;
-	}
-	free_list(want, nw);
-	free_list(have, nl);
-	free(tmp);
-	return diffs;
+	struct drift_sink *s = arg;
+	VEC_PUSH(s->v, s->n, s->cap, ((struct change){add, *a}));
 }
 
-static void set_drift(struct drifts *ds, const struct plan *p, const char *live_sets)
+static int cmp_change(const void *a, const void *b)
+{
+	const struct change *x = a, *y = b;
+	return x->add != y->add ? (x->add ? -1 : 1) : cmp_addr(&x->a, &y->a);
+}
+
+static void report_member(struct drifts *ds, const char *set, const struct change *c)
+{
+	char text[ADDR_STRLEN];
+	addr_format(&c->a, text, c->a.prefix != addr_max_prefix(c->a.family));
+	add_drift(ds, 0, "set", c->add ? xasprintf("set %s lacks %s", set, text) :
+				       xasprintf("set %s holds %s, which the config does not", set, text));
+}
+
+/* Members compared over netlink, as addresses: a million of them in a
+ * fraction of the time `ipset save` takes to print them. */
+static void set_drift(struct drifts *ds, const struct plan *p)
 {
 	for (size_t i = 0; i < p->nset_names; i++) {
 		const char *name = p->set_names[i];
-		if (!set_exists(live_sets, name))
+		struct set_members live;
+		size_t nw;
+		if (!setload_list(name, &live)) {
+			add_drift(ds, 0, "set", xasprintf("set %s cannot be read", name));
+			continue;
+		}
+		if (!live.exists)
 			add_drift(ds, 0, "set", xasprintf("set %s does not exist", name));
-		member_diff(p->sets, live_sets, name, ds);
+		struct addr *want = wanted_members(p->sets, name, &nw);
+		struct drift_sink sink = {ds, name, NULL, 0, 0};
+		diff_members(want, nw, live.v, live.n, member_drift, &sink);
+		/* reported in address order, adds first */
+		qsort(sink.v, sink.n, sizeof(*sink.v), cmp_change);
+		for (size_t k = 0; k < sink.n; k++)
+			report_member(ds, name, &sink.v[k]);
+		free(sink.v);
+		free(want);
+		set_members_free(&live);
 	}
 }
 
-static char *ipset_save(void)
+/* The host's set names, as "create NAME " lines (what set_exists looks for). */
+static char *set_names(void)
 {
-	const char *argv[] = {"ipset", "save", NULL};
+	const char *argv[] = {"ipset", "list", "-n", NULL};
 	struct cmd_result r = host_run(argv, NULL);
-	char *out = r.status == 0 ? xstrdup(r.out) : NULL;
+	struct strbuf sb = {0};
+	char *copy = xstrdup(r.status == 0 && r.out ? r.out : "");
+	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save))
+		sb_addf(&sb, "create %s \n", name);
+	free(copy);
 	cmd_result_free(&r);
-	return out;
+	return sb.buf ? sb_steal(&sb) : xstrdup("");
 }
 
-static void collect_drift(const struct plan *p, const char *live_sets, struct drifts *ds)
+/* One family's jumps and chains. strict: FORWARD's jump to DOCKER-USER must
+ * be first even while the guard is (what a load would make it). */
+static void family_drift(const struct plan *p, int f, bool strict, struct drifts *ds)
+{
+	int fam = f ? 6 : 4;
+	struct fw_state *live = p->live_state[f], *want = p->after_state[f];
+	jump_drift(ds, fam, live, "filter", "INPUT", p->host_chain, "input-jump", true);
+	jump_drift(ds, fam, live, p->guard_table, "FORWARD", p->guard_chain, "guard-jump", true);
+	/* Docker 20.10 puts its own IPv6 FORWARD rules above ours on every
+	 * start; while the guard is first, published ports stay filtered */
+	jump_drift(ds, fam, live, "filter", "FORWARD", p->container_chain, "forward-jump",
+		   strict || !jump_first(live, p->guard_table, "FORWARD", p->guard_chain));
+	chain_drift(ds, fam, live, want, "filter", p->host_chain, false);
+	chain_drift(ds, fam, live, want, "filter", p->container_chain, true);
+	chain_drift(ds, fam, live, want, p->guard_table, p->guard_chain, false);
+}
+
+static void collect_drift(const struct plan *p, struct drifts *ds)
 {
 	for (int f = 0; f < 2; f++) {
-		if (!p->family[f])
-			continue;
-		int fam = f ? 6 : 4;
-		struct fw_state *live = p->live_state[f], *want = p->after_state[f];
-		jump_drift(ds, fam, live, "filter", "INPUT", p->host_chain, "input-jump", true);
-		jump_drift(ds, fam, live, p->guard_table, "FORWARD", p->guard_chain, "guard-jump", true);
-		/* Docker 20.10 puts its own IPv6 FORWARD rules above ours on every
-		 * start; while the guard is first, published ports stay filtered */
-		jump_drift(ds, fam, live, "filter", "FORWARD", p->container_chain, "forward-jump",
-			   !jump_first(live, p->guard_table, "FORWARD", p->guard_chain));
-		chain_drift(ds, fam, live, want, "filter", p->host_chain, false);
-		chain_drift(ds, fam, live, want, "filter", p->container_chain, true);
-		chain_drift(ds, fam, live, want, p->guard_table, p->guard_chain, false);
+		if (p->family[f])
+			family_drift(p, f, false, ds);
 	}
-	set_drift(ds, p, live_sets);
+	set_drift(ds, p);
+}
+
+/* Whether the host holds a family's chains and jumps exactly as the plan
+ * makes them: then they are not reloaded. */
+static bool family_in_sync(const struct plan *p, int f)
+{
+	struct drifts ds = {0};
+	if (!p->family[f] || !p->live_state[f])
+		return false;
+	family_drift(p, f, true, &ds);
+	bool same = ds.n == 0;
+	drifts_free(&ds);
+	return same;
 }
 
 static void json_id(FILE *out, const char *key, const char *id)
@@ -257,12 +374,6 @@ static void print_drifts(FILE *out, const struct drifts *ds, bool json, const ch
 	}
 }
 
-static void drifts_free(struct drifts *ds)
-{
-	for (size_t i = 0; i < ds->n; i++)
-		free(ds->v[i].what);
-	free(ds->v);
-}
 
 /* ---- what dfwgen owns ---- */
 
@@ -479,42 +590,70 @@ static void state_drift(const struct state_dir *sd, const struct plan *p, struct
 			other_flavour_drift(ds, p, f);
 	}
 }
-/* Whether the live set NAME already holds exactly the members `block` (dfwgen's
- * lines for it, which fill NAME.n) adds. */
-static bool same_members(const char *live_sets, const char *name, const char *block)
+/* In place when at most this share of a set changes: each change is one
+ * netlink operation on the live set, where a rebuild adds every member to a
+ * fresh twin and swaps it in (docs/benchmarks.md has the measurement). */
+#define IN_PLACE_MAX_PERCENT 50
+
+struct set_plan {
+	struct strbuf full;       /* blocks to build and swap in (ipset restore) */
+	struct strbuf adds, dels; /* in place: "add SET MEMBER -exist" / "del ..." */
+	const char *set;
+};
+
+static void in_place_line(void *arg, bool add, const struct addr *a)
 {
-	return set_exists(live_sets, name) && member_diff(block, live_sets, name, NULL) == 0;
+	struct set_plan *sp = arg;
+	char text[ADDR_STRLEN];
+	addr_format(a, text, true);
+	sb_addf(add ? &sp->adds : &sp->dels, "%s %s %s -exist\n", add ? "add" : "del", sp->set, text);
 }
 
-/* The parts of dfwgen's ipset file (one block per set and family, each opened
- * by a "# [set" line) whose set does not already hold what it wants: reloading
- * 100,000 unchanged entries costs a third of a second and churns the kernel. */
-static char *changed_sets(const char *sets, const char *live_sets)
+/* What each block of dfwgen's ipset file (one per set and family, opened by
+ * a "# [set" line) needs, set by set against what the kernel holds:
+ * - nothing, when the set holds exactly the block's members (a big list
+ *   unchanged costs no reload and no kernel churn);
+ * - in place, when few members change: adds first, then deletes, so that an
+ *   allowlist (every dfw- set is one) never lacks a member the old and the
+ *   new configuration both have;
+ * - the block itself otherwise: a twin made, filled and swapped in at once.
+ *   When the set exists, its `create` line goes: `create -exist` with another
+ *   maxelem or hashsize (a list that grew) would fail; the twin has the new
+ *   size. */
+static void plan_sets(const char *sets, struct set_plan *sp)
 {
-	struct strbuf out = {0};
 	const char *block = sets;
 	while (block && *block) {
 		const char *next = strstr(block + 1, "\n# [set ");
 		next = next ? next + 1 : NULL;
 		size_t len = next ? (size_t)(next - block) : strlen(block);
-		char *text = xstrndup(block, len), name[64] = "";
+		char *text = xstrndup(block, len), name[64] = "", type[32] = "";
 		char *create = strstr(text, "\ncreate ");
 		if (create)
-			sscanf(create + 8, "%63s", name);
-		if (name[0] && set_exists(live_sets, name) && !same_members(live_sets, name, text)) {
-			/* it exists: `create -exist` with another maxelem or hashsize
-			 * (a list that grew) would fail; its .n twin is made with
-			 * the new size and swapped in */
-			char *eol = strchr(create + 1, '\n');
-			memmove(create + 1, eol + 1, strlen(eol + 1) + 1);
-			sb_add(&out, text);
-		} else if (!name[0] || !same_members(live_sets, name, text)) {
-			sb_add(&out, text);
+			sscanf(create + 8, "%63s %31s", name, type);
+		struct set_members live = {0};
+		bool listed = name[0] && setload_list(name, &live);
+		if (!listed || !live.exists || strcmp(live.type, type)) {
+			sb_add(&sp->full, text); /* a new set, or one ipset must judge */
+		} else {
+			size_t nw;
+			struct addr *want = wanted_members(text, name, &nw);
+			size_t changes = diff_members(want, nw, live.v, live.n, NULL, NULL);
+			size_t biggest = nw > live.n ? nw : live.n;
+			if (changes && changes * 100 <= biggest * IN_PLACE_MAX_PERCENT && nw <= live.maxelem) {
+				sp->set = name;
+				diff_members(want, nw, live.v, live.n, in_place_line, sp);
+			} else if (changes) {
+				char *eol = strchr(create + 1, '\n');
+				memmove(create + 1, eol + 1, strlen(eol + 1) + 1);
+				sb_add(&sp->full, text);
+			}
+			free(want);
 		}
+		set_members_free(&live);
 		free(text);
 		block = next;
 	}
-	return sb_steal(&out);
 }
 
 static bool run_step(const char *const *argv, const char *input, const char *what, struct diags *d)
@@ -545,7 +684,7 @@ static bool load_sets(const char *text, struct diags *d)
 	}
 	const char *ipset[] = {"ipset", "restore", NULL};
 	bool ok = run_step(ipset, head.buf ? head.buf : "", "loading the sets", d) &&
-		  (!members.len || (!fault_wanted("netlink") && setload_add(members.buf)) ||
+		  (!members.len || (!fault_wanted("netlink") && setload_run(members.buf)) ||
 		   run_step(ipset, members.buf, "loading the sets", d)) &&
 		  (!swaps.len || run_step(ipset, swaps.buf, "loading the sets", d));
 	sb_free(&head);
@@ -645,17 +784,27 @@ static bool load_family(const struct plan *p, int f, const char *body, const str
  * dfwgen's objects change: what Docker, fail2ban or an admin hold elsewhere
  * stays as it is. */
 static bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow, bool say,
-			    const char *spare_sets, struct diags *d)
+			    const char *spare_sets, const bool in_sync[2], struct diags *d)
 {
-	char *live_sets = ipset_save(), *todo = changed_sets(g ? g->sets : "", live_sets);
-	bool ok = !*todo || load_sets(todo, d);
-	free(todo);
-	free(live_sets);
+	struct set_plan sp = {0};
+	plan_sets(g ? g->sets : "", &sp);
+	const char *ipset[] = {"ipset", "restore", NULL};
+	bool ok = !sp.adds.len || setload_run(sp.adds.buf) || run_step(ipset, sp.adds.buf, "adding set members", d);
+	if (ok)
+		fault_point("after-adds");
+	ok = ok && (!sp.full.len || load_sets(sp.full.buf, d));
+	if (ok)
+		fault_point("after-swaps");
+	ok = ok && (!sp.dels.len || setload_run(sp.dels.buf) || run_step(ipset, sp.dels.buf, "deleting set members", d));
+	sb_free(&sp.full);
+	sb_free(&sp.adds);
+	sb_free(&sp.dels);
 	if (ok)
 		fault_point("after-sets");
 	for (int f = 0; f < 2 && ok; f++) {
 		bool removed = false;
-		ok = load_family(p, f, g && g->family[f] ? g->body[f] : NULL, ow, &removed, d);
+		if (!in_sync || !in_sync[f])
+			ok = load_family(p, f, g && g->family[f] ? g->body[f] : NULL, ow, &removed, d);
 		if (removed && say)
 			diag_note(d, "family-removed", (struct loc){0}, "IPv%d is off: dfwgen's IPv%d chains, jumps and sets "
 				  "are removed", f ? 6 : 4, f ? 6 : 4);
@@ -735,8 +884,8 @@ static bool current_generation(const struct applying *a, struct generation *g, s
 static void say_dry_run(const struct applying *a, const struct plan *p, const struct apply_opts *o)
 {
 	struct drifts ds = {0};
-	char *sets = ipset_save();
-	collect_drift(p, sets, &ds);
+	char *sets = set_names();
+	collect_drift(p, &ds);
 	state_drift(a ? &a->sd : NULL, p, &ds, sets);
 	print_drifts(stdout, &ds, o->json, "would change");
 	drifts_free(&ds);
@@ -767,7 +916,7 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 			diag_error(d, "nothing-confirmed", (struct loc){0}, "and no generation was ever confirmed: nothing to "
 				   "keep in force");
 			code = 1;
-		} else if (load_generation(p, &cur, &ow, true, NULL, d)) {
+		} else if (load_generation(p, &cur, &ow, true, NULL, NULL, d)) {
 			fprintf(stderr, "dfwgen: the confirmed generation %s is in force\n", cur.id);
 		} else {
 			code = 2;
@@ -790,7 +939,9 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 	struct sigaction old_actions[3];
 	catch_signals(old_actions);
 	char *pending = xasprintf("%s\n", g->id);
-	bool saved = state_save_generation(&a->sd, g) && state_write(&a->sd, "pending", pending);
+	/* the confirmed generation again (nothing changed): stored already */
+	bool saved = ((have_cur && !strcmp(cur.id, g->id)) || state_save_generation(&a->sd, g)) &&
+		     state_write(&a->sd, "pending", pending);
 	free(pending);
 	if (!saved) {
 		release_signals(old_actions);
@@ -801,8 +952,10 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 	}
 	/* an old confirmation must not count; a new one may come while loading */
 	state_remove(&a->sd, "confirmed");
-	sets_before = ipset_save();
-	bool loaded = load_generation(p, g, &ow, true, NULL, d);
+	sets_before = set_names();
+	/* chains already as the generation makes them are not reloaded */
+	bool in_sync[2] = {family_in_sync(p, 0), family_in_sync(p, 1)};
+	bool loaded = load_generation(p, g, &ow, true, NULL, in_sync, d);
 	enum confirmation c = !loaded || got_signal ? (got_signal ? INTERRUPTED : CONFIRMED) :
 			      o->confirm_seconds > 0 ? confirmed(a, o, o->confirm_seconds) : CONFIRMED;
 	const char *back = have_cur ? "the previous ruleset is back (the confirmed generation)" :
@@ -821,7 +974,7 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 	if (code == 1)
 		state_reject(&a->sd, g->id);
 	fault_point("before-commit");
-	if (code && !load_generation(p, have_cur ? &cur : NULL, &ow, false, sets_before, d)) {
+	if (code && !load_generation(p, have_cur ? &cur : NULL, &ow, false, sets_before, NULL, d)) {
 		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: run 'dfwgen apply' again (the "
 			   "next apply first puts back the confirmed generation)");
 		release_signals(old_actions);
@@ -864,7 +1017,7 @@ static bool recover(struct applying *a, const struct plan *p, struct diags *d)
 	struct owned ow = {0};
 	owned_add_generation(&ow, have_cur ? &cur : NULL);
 	owned_add_generation(&ow, have_pen ? &pen : NULL);
-	bool ok = load_generation(p, have_cur ? &cur : NULL, &ow, false, NULL, d);
+	bool ok = load_generation(p, have_cur ? &cur : NULL, &ow, false, NULL, NULL, d);
 	if (ok)
 		state_remove(&a->sd, "pending");
 	owned_free(&ow);
@@ -900,7 +1053,7 @@ int apply_fall_back(struct applying *a, const struct apply_opts *o, const char *
 	bool have_cur = a->lock >= 0 && current_generation(a, &cur, d);
 	owned_add_generation(&ow, have_cur ? &cur : NULL);
 	(void)o;
-	if (have_cur && load_generation(&p, &cur, &ow, false, NULL, d)) {
+	if (have_cur && load_generation(&p, &cur, &ow, false, NULL, NULL, d)) {
 		diag_error(d, "boot-fallback", (struct loc){0}, "at boot: the configuration could not be applied; the last "
 			   "confirmed generation %s is in force instead", cur.id);
 		generation_free(&cur);
@@ -957,8 +1110,8 @@ int apply_status(const struct plan *p, const struct apply_opts *o, FILE *out)
 	struct drifts ds = {0};
 	struct state_dir sd = {.fd = -1};
 	char err[PATH_MAX + 256];
-	char *sets = ipset_save();
-	collect_drift(p, sets, &ds);
+	char *sets = set_names();
+	collect_drift(p, &ds);
 	if (!state_open(&sd, o->state_dir, false, err, sizeof(err)) && errno != ENOENT)
 		fprintf(stderr, "dfwgen: warning: %s\n", err);
 	state_drift(&sd, p, &ds, sets);

@@ -6,6 +6,9 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/ipset/ip_set.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <endian.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -17,14 +20,17 @@ enum { BATCH_BYTES = 32768 };
 struct member {
 	char set[IPSET_MAXNAMELEN];
 	struct addr a;
+	int cmd; /* IPSET_CMD_ADD or IPSET_CMD_DEL */
 };
 
-/* "add SET MEMBER[ -exist]" with a member dfwgen writes; false for anything else. */
+/* "add SET MEMBER[ -exist]" or "del SET MEMBER[ -exist]" with a member dfwgen
+ * writes; false for anything else. */
 static bool parse_member(const char *line, size_t len, struct member *m)
 {
 	const char *end = line + len, *p = line + 4;
-	if (len < 4 || memcmp(line, "add ", 4))
+	if (len < 4 || (memcmp(line, "add ", 4) && memcmp(line, "del ", 4)))
 		return false;
+	m->cmd = line[0] == 'a' ? IPSET_CMD_ADD : IPSET_CMD_DEL;
 	const char *name_end = memchr(p, ' ', (size_t)(end - p));
 	if (!name_end || name_end == p || (size_t)(name_end - p) >= sizeof(m->set))
 		return false;
@@ -49,8 +55,8 @@ static struct nlmsghdr *start_batch(char *buf, const struct member *m, uint32_t 
 {
 	memset(buf, 0, BATCH_BYTES); /* libmnl leaves attribute padding as it finds it */
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_ADD;
-	/* no NLM_F_EXCL: a member already there is fine, as with -exist */
+	nlh->nlmsg_type = NFNL_SUBSYS_IPSET << 8 | m->cmd;
+	/* no NLM_F_EXCL: a member already there (or gone) is fine, as with -exist */
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
 	nlh->nlmsg_seq = seq;
 	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
@@ -102,7 +108,7 @@ static bool send_batch(struct mnl_socket *nl, struct nlmsghdr *nlh, char *reply,
 	}
 }
 
-bool setload_add(const char *lines)
+bool setload_run(const char *lines)
 {
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!nl)
@@ -128,7 +134,8 @@ bool setload_add(const char *lines)
 			ok = false;
 			break;
 		}
-		if (nlh && !strcmp(m.set, open.set) && m.a.family == open.a.family && put_member(nlh, &m))
+		if (nlh && !strcmp(m.set, open.set) && m.a.family == open.a.family && m.cmd == open.cmd &&
+		    put_member(nlh, &m))
 			continue;
 		if (nlh) { /* another set, or the batch is full */
 			mnl_attr_nest_end(nlh, adt);
@@ -150,4 +157,136 @@ bool setload_add(const char *lines)
 	free(reply);
 	mnl_socket_close(nl);
 	return ok;
+}
+
+/* ---- reading a set ---- */
+
+struct listing {
+	struct set_members *out;
+	size_t cap;
+	bool bad;
+};
+
+/* Every attribute table here has room for any ipset attribute type. */
+enum { ATTRS = 64 };
+
+static int take_attr(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+	if (type < ATTRS)
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* One IPSET_ATTR_DATA of the ADT list: an address and its prefix. */
+static void take_member(struct listing *l, const struct nlattr *data, enum family f)
+{
+	const struct nlattr *tb[ATTRS] = {0}, *ip[ATTRS] = {0};
+	mnl_attr_parse_nested(data, take_attr, tb);
+	if (!tb[IPSET_ATTR_IP]) {
+		l->bad = true;
+		return;
+	}
+	mnl_attr_parse_nested(tb[IPSET_ATTR_IP], take_attr, ip);
+	const struct nlattr *a = ip[f == FAM_V6 ? IPSET_ATTR_IPADDR_IPV6 : IPSET_ATTR_IPADDR_IPV4];
+	size_t len = f == FAM_V6 ? 16 : 4;
+	if (!a || mnl_attr_get_payload_len(a) != len) {
+		l->bad = true;
+		return;
+	}
+	struct addr m = {.family = f, .prefix = f == FAM_V6 ? 128 : 32};
+	memcpy(m.bytes, mnl_attr_get_payload(a), len);
+	if (tb[IPSET_ATTR_CIDR])
+		m.prefix = mnl_attr_get_u8(tb[IPSET_ATTR_CIDR]);
+	if (l->out->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 4096;
+		l->out->v = realloc(l->out->v, l->cap * sizeof(*l->out->v));
+	}
+	if (!l->out->v) {
+		l->bad = true;
+		return;
+	}
+	l->out->v[l->out->n++] = m;
+}
+
+static int list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct listing *l = data;
+	const struct nlattr *tb[ATTRS] = {0};
+	mnl_attr_parse(nlh, sizeof(struct nfgenmsg), take_attr, tb);
+	if (tb[IPSET_ATTR_TYPENAME]) {
+		snprintf(l->out->type, sizeof(l->out->type), "%s", mnl_attr_get_str(tb[IPSET_ATTR_TYPENAME]));
+		l->out->exists = true;
+	}
+	if (tb[IPSET_ATTR_FAMILY])
+		l->out->family = mnl_attr_get_u8(tb[IPSET_ATTR_FAMILY]) == NFPROTO_IPV6 ? FAM_V6 : FAM_V4;
+	if (tb[IPSET_ATTR_DATA]) {
+		const struct nlattr *d[ATTRS] = {0};
+		mnl_attr_parse_nested(tb[IPSET_ATTR_DATA], take_attr, d);
+		if (d[IPSET_ATTR_MAXELEM])
+			l->out->maxelem = be32toh(mnl_attr_get_u32(d[IPSET_ATTR_MAXELEM]));
+		/* room for every member at once: a million are never copied while they come */
+		if (d[IPSET_ATTR_ELEMENTS] && !l->cap) {
+			l->cap = be32toh(mnl_attr_get_u32(d[IPSET_ATTR_ELEMENTS])) + 1;
+			l->out->v = malloc(l->cap * sizeof(*l->out->v));
+		}
+	}
+	if (tb[IPSET_ATTR_ADT]) {
+		const struct nlattr *m;
+		mnl_attr_for_each_nested(m, tb[IPSET_ATTR_ADT]) take_member(l, m, l->out->family);
+	}
+	return MNL_CB_OK;
+}
+
+bool setload_list(const char *name, struct set_members *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl)
+		return false;
+	char *buf = calloc(1, MNL_SOCKET_BUFFER_SIZE * 4);
+	bool ok = buf && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0;
+	struct listing l = {.out = out};
+	if (ok) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_LIST;
+		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+		nlh->nlmsg_seq = (uint32_t)time(NULL);
+		struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+		nfg->nfgen_family = NFPROTO_IPV4;
+		nfg->version = NFNETLINK_V0;
+		mnl_attr_put_u8(nlh, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
+		mnl_attr_put_strz(nlh, IPSET_ATTR_SETNAME, name);
+		uint32_t seq = nlh->nlmsg_seq;
+		ok = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0;
+		unsigned portid = mnl_socket_get_portid(nl);
+		int ret = MNL_CB_OK;
+		while (ok && ret > MNL_CB_STOP) {
+			ssize_t n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE * 4);
+			if (n <= 0) {
+				ok = false;
+				break;
+			}
+			ret = mnl_cb_run(buf, (size_t)n, seq, portid, list_cb, &l);
+		}
+		/* a set that does not exist is an error reply: that is an answer too */
+		if (ret == MNL_CB_ERROR && errno == ENOENT) {
+			ok = true;
+			out->exists = false;
+		} else {
+			ok = ok && ret == MNL_CB_STOP && !l.bad;
+		}
+	}
+	free(buf);
+	mnl_socket_close(nl);
+	if (!ok)
+		set_members_free(out);
+	return ok;
+}
+
+void set_members_free(struct set_members *m)
+{
+	free(m->v);
+	memset(m, 0, sizeof(*m));
 }

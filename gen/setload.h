@@ -4,13 +4,31 @@
 #ifndef DFW_SETLOAD_H
 #define DFW_SETLOAD_H
 
-#include <stdbool.h>
+#include "addr.h"
 
-/* Adds the members of `lines` ("add SET ADDRESS[/PREFIX] -exist", one per
- * line, as dfwgen's ipset file writes them) to sets that exist already.
- * False when a line has another shape or the kernel refuses a batch: the
- * caller then hands the lines to `ipset restore`, which says why (adding
- * again is harmless: -exist). */
-bool setload_add(const char *lines);
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Adds and deletes the members of `lines` ("add SET ADDRESS[/PREFIX] -exist"
+ * or "del SET ...", one per line, as dfwgen's ipset file writes them) in
+ * sets that exist already, in the order given. False when a line has another
+ * shape or the kernel refuses a batch: the caller then hands the lines to
+ * `ipset restore`, which says why (doing it again is harmless: -exist). */
+bool setload_run(const char *lines);
+
+/* What one set holds, read over netlink (not through `ipset save` text). */
+struct set_members {
+	bool exists;
+	char type[32];          /* "hash:net" */
+	enum family family;
+	unsigned long maxelem;
+	struct addr *v;         /* in the kernel's order */
+	size_t n;
+};
+
+/* false when the kernel could not be asked; a set that does not exist is
+ * an answer (exists false). */
+bool setload_list(const char *name, struct set_members *out);
+void set_members_free(struct set_members *m);
 
 #endif

@@ -14,9 +14,17 @@
 
 /* ---- generations ---- */
 
-/* FNV-1a, 64 bits: catches a truncated or damaged file, which is all it is for. */
+/* FNV-1a, 64 bits, eight bytes a step (a million-entry ipset file is 25 MB:
+ * byte by byte took 60 ms of every apply): catches a truncated or damaged
+ * file, which is all it is for. */
 static uint64_t fnv(uint64_t h, const char *s, size_t n)
 {
+	uint64_t w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
+	}
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
 	return h;
