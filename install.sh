@@ -15,14 +15,17 @@ fi
 # tests: bats and its libraries, iproute2 (network namespaces), socat (probes),
 #        jq, valgrind, util-linux (setpriv, nsenter), systemd (systemd-analyze verify);
 #        the real-Docker suite: docker.io (dockerd, containerd, runc) and
-#        busybox-static (the containers' image); make fuzz: clang with libFuzzer
+#        busybox-static (the containers' image); the Ansible role's suite:
+#        ansible-core, openssh-server and openssh-client (its sshd runs only
+#        inside test namespaces); make fuzz: clang with libFuzzer
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libinih-dev libpcre2-dev libmnl-dev \
 	iptables ipset \
 	bats bats-support bats-assert bats-file iproute2 socat jq kmod procps util-linux valgrind \
-	clang libclang-rt-14-dev systemd docker.io busybox-static >/dev/null
+	clang libclang-rt-14-dev systemd docker.io busybox-static \
+	ansible-core openssh-server openssh-client >/dev/null
 # Installing docker.io must not leave a daemon running in this namespace: the
 # tests start their own inside network namespaces. Debian's policy-rc.d (or no
 # systemd as PID 1) normally prevents it; say so if one runs anyway.

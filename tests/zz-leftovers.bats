@@ -15,6 +15,11 @@ setup() { load test_helper; }
 	assert_output ""
 }
 
+@test "no sshd started by the Ansible suite is left" {
+	run -0 bash -c 'pgrep -af "[s]shd -D -e -f .*/h[0-9]/sshd_config" || true'
+	assert_output ""
+}
+
 @test "no Docker daemon, container or cgroup started by the real-Docker suite is left" {
 	run -0 bash -c 'pgrep -af -- "[-]-cgroup-parent /dfwt-|[c]ontainerd --config .*/docker-[a-z0-9]*/containerd.toml" || true'
 	assert_output ""
