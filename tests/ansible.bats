@@ -186,6 +186,20 @@ show_recap() { grep -E '^(fatal: |h[0-9] +:|localhost +:)' <<<"$output" | cut -c
 	[[ "$(recap h1)" == *"changed=0"* ]]
 }
 
+@test "ansible 4b: with serial: 1 each host is its own batch; the failing one does not stop the others" {
+	sed -i 's/containers: {tcp: \[443\]}/containers: {tcp: [443, 8443]}/' "$T/inv/group_vars/fleet.yml"
+	run playbook -e dfwgen_serial=1
+	show_recap
+	sed -i 's/containers: {tcp: \[443, 8443\]}/containers: {tcp: [443]}/' "$T/inv/group_vars/fleet.yml"
+	assert_equal "$status" 2
+	[[ "$(recap h1)" =~ changed=[1-9] ]] && [[ "$(recap h1)" == *"failed=0"* ]]
+	[[ "$(recap h2)" =~ changed=[1-9] ]] && [[ "$(recap h2)" == *"failed=0"* ]]
+	[[ "$(recap h3)" =~ (failed|unreachable)=1 ]]
+	run -0 in_ns h2 iptables -S DOCKER-USER
+	assert_output --partial 'ctorigdstport 8443'
+	run -0 host_status h1
+}
+
 @test "ansible 5: connection local inside one namespace" {
 	ns_add local
 	in_ns local iptables-restore "$FIXTURES/docker/le27.v4"
