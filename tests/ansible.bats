@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (needs root and network namespaces; its dfwgen runs as root, unsanitized)
 # The Ansible role (contrib/ansible) for real: ansible-playbook in a
 # controller namespace, over real SSH (an sshd per host namespace, on that
 # namespace's address, keys made here) to three host namespaces holding

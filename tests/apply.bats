@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (needs root and network namespaces; its dfwgen runs as root, unsanitized)
 # dfwgen apply, confirm and status on the simulated Docker host, and the hooks'
 # commands run against it.
 

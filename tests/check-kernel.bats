@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (needs root and network namespaces; its dfwgen runs as root, unsanitized)
 # dfwgen check against the real iptables-restore, in a test network namespace:
 # every broken file the kernel refuses, dfwgen refuses too.
 

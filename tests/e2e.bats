@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (needs root and network namespaces; its dfwgen runs as root, unsanitized)
 # End-to-end: dfwgen's output in a real kernel, probed with real TCP
 # connections through a simulated Docker host (tests/e2e_helper.bash).
 # Run alone with: bats tests/e2e.bats (as root).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (needs root and network namespaces; its dfwgen runs as root, unsanitized)
 # The golden outputs loaded into a real kernel: ipset restore, then
 # iptables-restore --noflush / ip6tables-restore --noflush, in a network
 # namespace the test creates (never the machine's own).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (needs root and network namespaces; its dfwgen runs as root, unsanitized)
 # The real Docker daemon (Debian 12's docker.io 20.10) inside a network
 # namespace, dfwgen applied around it, probed with real TCP over IPv4 and IPv6
 # (tests/docker_helper.bash). Run alone with: bats tests/real-docker.bats (root).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (needs root and network namespaces; its dfwgen runs as root, unsanitized)
 # A two-node Docker Swarm of real daemons (Debian 12's docker.io 20.10), each
 # confined to a test namespace, linked to each other over 198.18.0.0/24, with
 # dfwgen in force on both (tests/docker_helper.bash). Proves that unencrypted

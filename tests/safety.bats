@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (needs root and network namespaces; its dfwgen runs as root, unsanitized)
 # The safety net: confirm, rollback, recovery, hooks and state under signals,
 # crashes, reboots, Docker restarts and other tools (issue 19's findings, by
 # number). Everything on the simulated Docker host, real iptables and ipset.

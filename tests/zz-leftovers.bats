@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# sanitized: no (runs once, last, after every suite)
 # Runs last (bats takes files in name order): the namespace suites left nothing
 # behind — no test namespace, and so no rule, set or listener of theirs.
 
