@@ -443,11 +443,18 @@ static const char *generate_rules(struct run *run, enum family f, struct fw_stat
 	sets_free(&sets);
 	/* point each problem in the output back at the template line that made it */
 	const struct rendered *r = &run->rendered[run->nrendered - 1];
+	bool lockout = false;
 	for (size_t i = first, n = d->n; i < n; i++) {
 		const struct loc *l = &d->v[i].loc;
 		if (l->src == src && l->line >= 1 && (size_t)l->line <= r->norigin && r->origin[l->line - 1].src)
 			diag_note(d, d->v[i].id, r->origin[l->line - 1], "the rule above comes from this template line");
+		lockout |= !strcmp(d->v[i].id, "lockout");
 	}
+	/* and a lockout at the config's words for SSH */
+	if (lockout)
+		diag_note(d, "lockout", p->ssh_port_loc, "SSH is port %u (%s): let it in with [host] tcp = %u, or allow "
+			  "your address in [host] allow; ssh_port = 0 turns this check off", p->ssh_port,
+			  p->ssh_port_loc.src ? "ssh_port, set here" : "[global] ssh_port's default", p->ssh_port);
 	if (diags_failed(d)) {
 		*code = EXIT_INVARIANT;
 		return NULL;

@@ -797,6 +797,7 @@ static void build_global(struct policy *p, const struct msection *s, struct diag
 			   "(units: second, minute, hour, day)", limit.text);
 	struct mval ssh = scalar(s, "ssh_port");
 	unsigned long port;
+	p->ssh_port_loc = ssh.loc;
 	if (parse_uint(ssh.text, 65535, &port))
 		p->ssh_port = (unsigned)port;
 	else

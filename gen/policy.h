@@ -83,6 +83,7 @@ struct policy {
 	char *log_prefix;
 	char *log_limit; /* validated "N/unit" */
 	unsigned ssh_port; /* 0: anti-lockout disabled */
+	struct loc ssh_port_loc; /* where it was set (no file: the default) */
 
 	struct iface_list bridges, external;
 	struct addr *subnets;

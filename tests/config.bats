@@ -78,6 +78,8 @@ setup() { load test_helper; }
 	assert_equal "$output" ""
 	[[ "$stderr" == *"error: this rule drops SSH (tcp/2222) before any rule lets it in: applying it would lock you out [lockout]"* ]]
 	[[ "$stderr" == *"templates/host.rules:"*"note: the rule above comes from this template line [lockout]"* ]]
+	# and the config line that set the port, with what would fix it
+	[[ "$stderr" == *"c.ini:2:12: note: SSH is port 2222 (ssh_port, set here): let it in with [host] tcp = 2222"* ]]
 }
 
 @test "ssh_port is satisfied by a trusted set that may reach every port" {
