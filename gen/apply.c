@@ -145,12 +145,12 @@ static int cmp_addr(const void *a, const void *b)
 
 /* The members dfwgen's ipset file puts into SET (its "add SET.n MEMBER"
  * lines). */
-static struct addr *wanted_members(const char *text, const char *set, size_t *n)
+static struct addr *wanted_members(const char *text, const char *end, const char *set, size_t *n)
 {
 	struct addr *v = NULL;
 	size_t cap = 0, setlen = strlen(set);
 	*n = 0;
-	for (const char *line = text; line && *line;) {
+	for (const char *line = text; line && *line && line < end;) {
 		const char *eol = strchrnul(line, '\n');
 		if (!strncmp(line, "add ", 4) && !strncmp(line + 4, set, setlen) && !strncmp(line + 4 + setlen, ".n ", 3)) {
 			const char *m = line + 7 + setlen, *why;
@@ -274,7 +274,7 @@ static void set_drift(struct drifts *ds, const struct plan *p)
 		}
 		if (!live.exists)
 			add_drift(ds, 0, "set", xasprintf("set %s does not exist", name));
-		struct addr *want = wanted_members(p->sets, name, &nw);
+		struct addr *want = wanted_members(p->sets, p->sets + strlen(p->sets), name, &nw);
 		struct drift_sink sink = {ds, name, NULL, 0, 0};
 		diff_members(want, nw, live.v, live.n, member_drift, &sink);
 		/* reported in address order, adds first */
@@ -635,17 +635,17 @@ static void plan_sets(const char *sets, struct set_plan *sp)
 		const char *next = strstr(block + 1, "\n# [set ");
 		next = next ? next + 1 : NULL;
 		size_t len = next ? (size_t)(next - block) : strlen(block);
-		char *text = xstrndup(block, len), name[64] = "", type[32] = "";
-		char *create = strstr(text, "\ncreate ");
-		if (create)
+		const char *end = block + len, *create = strstr(block, "\ncreate ");
+		char name[64] = "", type[32] = "";
+		if (create && create < end)
 			sscanf(create + 8, "%63s %31s", name, type);
 		struct set_members live = {0};
 		bool listed = name[0] && setload_list(name, &live);
 		if (!listed || !live.exists || strcmp(live.type, type)) {
-			sb_add(&sp->full, text); /* a new set, or one ipset must judge */
+			sb_addn(&sp->full, block, len); /* a new set, or one ipset must judge */
 		} else {
 			size_t nw;
-			struct addr *want = wanted_members(text, name, &nw);
+			struct addr *want = wanted_members(block, end, name, &nw);
 			size_t adds = 0, changes = diff_members(want, nw, live.v, live.n, count_add, &adds);
 			size_t biggest = nw > live.n ? nw : live.n;
 			/* adds come first: for a moment the set holds old and new */
@@ -653,14 +653,13 @@ static void plan_sets(const char *sets, struct set_plan *sp)
 				sp->set = name;
 				diff_members(want, nw, live.v, live.n, in_place_line, sp);
 			} else if (changes) {
-				char *eol = strchr(create + 1, '\n');
-				memmove(create + 1, eol + 1, strlen(eol + 1) + 1);
-				sb_add(&sp->full, text);
+				const char *eol = strchr(create + 1, '\n');
+				sb_addn(&sp->full, block, (size_t)(create + 1 - block));
+				sb_addn(&sp->full, eol + 1, (size_t)(end - (eol + 1)));
 			}
 			free(want);
 		}
 		set_members_free(&live);
-		free(text);
 		block = next;
 	}
 }

@@ -587,7 +587,8 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 		code = build_plan(run, backend, &pl, st);
 	if (code == EXIT_OK) {
 		unsigned ssh = run->p->ssh_port;
-		generation_make(&pl.gen, pl.family, pl.rules, pl.sets, ssh);
+		generation_make(&pl.gen, pl.family, pl.rules, run->sets_text, ssh);
+		run->sets_text = NULL; /* the generation's now */
 		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&a, &pl, &ao, &run->d);
 	}
 	/* at boot the host never stays open: the confirmed generation, else fail-closed */

@@ -51,7 +51,7 @@ static bool is_jump_line(const char *line, size_t len)
 	return len > 3 && (!strncmp(line, "-I ", 3) || !strncmp(line, "-D ", 3));
 }
 
-void generation_make(struct generation *g, const bool family[2], const char *const rules[2], const char *sets,
+void generation_make(struct generation *g, const bool family[2], const char *const rules[2], char *sets,
 		     unsigned ssh_port)
 {
 	memset(g, 0, sizeof(*g));
@@ -71,7 +71,7 @@ void generation_make(struct generation *g, const bool family[2], const char *con
 		if (!g->body[f])
 			g->body[f] = xstrdup("");
 	}
-	g->sets = xstrdup(sets ? sets : "");
+	g->sets = sets ? sets : xstrdup("");
 	g->ssh_port = ssh_port;
 	generation_id(g);
 }

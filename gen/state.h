@@ -25,8 +25,9 @@ struct generation {
 	unsigned ssh_port;       /* for the fail-closed ruleset */
 };
 
-/* Fills g from the generated rules (jump lines are dropped) and sets. */
-void generation_make(struct generation *g, const bool family[2], const char *const rules[2], const char *sets,
+/* Fills g from the generated rules (jump lines are dropped) and sets, whose
+ * text g takes over (a million entries are 25 MB: not copied). */
+void generation_make(struct generation *g, const bool family[2], const char *const rules[2], char *sets,
 		     unsigned ssh_port);
 void generation_free(struct generation *g);
 
