@@ -933,8 +933,20 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 	}
 	size_t foreign = 0;
 	for (int f = 0; f < 2; f++) {
-		if (p->live_state[f])
+		if (p->live_state[f]) {
 			foreign += foreign_rules(p->live_state[f], f ? 6 : 4, &ow, o->adopt, d);
+			continue;
+		}
+		/* a family that is off: dfwgen's objects there are about to go,
+		 * and the same holds for what others put in them */
+		char tool[64];
+		struct live_fw lf;
+		struct diags scratch = {0};
+		host_tool(tool, sizeof(tool), p->backend, f ? FAM_V6 : FAM_V4, "save");
+		if (live_read(&lf, tool, f ? FAM_V6 : FAM_V4, &scratch))
+			foreign += foreign_rules(&lf.st, f ? 6 : 4, &ow, o->adopt, d);
+		live_fw_free(&lf);
+		diags_free(&scratch);
 	}
 	if (foreign && !o->adopt) {
 		diag_error(d, "foreign-rule", (struct loc){0}, "nothing changed: %zu rule%s in dfwgen's chains %s not "
@@ -1058,6 +1070,13 @@ int apply_fall_back(struct applying *a, const struct apply_opts *o, const char *
 	struct plan p = {.backend = backend};
 	struct generation cur = {0}, closed = {0};
 	struct owned ow = {0};
+	if (a->sd.fd >= 0 && a->lock < 0) {
+		/* another apply holds the lock (a person's --confirm): it owns the
+		 * firewall now; loading anything beside it would race it */
+		diag_error(d, "boot-fallback", (struct loc){0}, "at boot: another dfwgen apply holds the lock; it is "
+			   "left to finish, nothing loaded");
+		return 1;
+	}
 	bool have_cur = a->lock >= 0 && current_generation(a, &cur, d);
 	owned_add_generation(&ow, have_cur ? &cur : NULL);
 	(void)o;

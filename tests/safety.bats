@@ -398,6 +398,29 @@ boot_apply() {
 	run -0 dfw_apply
 }
 
+@test "10: in a family that is off, a FILTERS chain dfwgen did not make is named too, not removed" {
+	sed '1i [global]\nfamily = ipv4' "$CONF" >"$BATS_TEST_TMPDIR/v4.ini"
+	in_ns host ip6tables -N FILTERS
+	in_ns host ip6tables -A FILTERS -s 2001:db8:77::1 -j ACCEPT
+	CONF="$BATS_TEST_TMPDIR/v4.ini" run -2 --separate-stderr dfw_apply
+	[[ "$stderr" == *"IPv6 filter: '-A FILTERS -s 2001:db8:77::1/128 -j ACCEPT' is in FILTERS, but dfwgen did not write it"* ]]
+	run -0 in_ns host ip6tables -S FILTERS
+	assert_line '-A FILTERS -s 2001:db8:77::1/128 -j ACCEPT'
+}
+
+@test "4: at boot, while another apply holds the lock, the fall-back loads nothing beside it" {
+	run -0 dfw_apply
+	start_confirm 40
+	snapshot >"$BATS_TEST_TMPDIR/during"
+	printf '[host]\nallow = nobody\n' >"$BATS_TEST_TMPDIR/broken.ini"
+	run -1 --separate-stderr boot_apply "$BATS_TEST_TMPDIR/broken.ini"
+	[[ "$stderr" == *"another dfwgen apply holds the lock; it is left to finish, nothing loaded"* ]]
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/during" "$BATS_TEST_TMPDIR/after"
+	run -0 in_ns host "$DFWGEN" confirm --state-dir "$STATE"
+	finish_confirm 0
+}
+
 @test "11: status names a pending generation while --confirm waits" {
 	run -0 dfw_apply
 	start_confirm 4
