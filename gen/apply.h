@@ -14,7 +14,6 @@ struct plan {
 	const char *backend;                /* "nft" | "legacy" */
 	bool family[2];                     /* [0] IPv4, [1] IPv6 */
 	const char *rules[2];               /* generated, validated --noflush input */
-	const char *live[2];                /* *-save -t filter and -t mangle before the change */
 	struct fw_state *live_state[2];     /* that, parsed */
 	struct fw_state *after_state[2];    /* that with the rules applied (simulated) */
 	const char *sets;                   /* ipset restore input */

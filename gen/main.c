@@ -536,7 +536,6 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 			code = EXIT_USAGE;
 			break;
 		}
-		pl->live[f] = run->sources[run->nsources - 1]->text;
 		pl->live_state[f] = &st[f][0];
 		pl->after_state[f] = &st[f][1];
 		pl->rules[f] = generate_rules(run, fam, &st[f][1], &code);
