@@ -1,7 +1,9 @@
 #include "apply.h"
 
+#include "drift.h"
 #include "host.h"
 #include "live.h"
+#include "members.h"
 #include "render.h"
 #include "setload.h"
 #include "util.h"
@@ -15,394 +17,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-/* ---- differences between what the host holds and what it should ---- */
-
-struct drift {
-	int family;       /* 4, 6, or 0 for sets */
-	const char *kind; /* input-jump, forward-jump, chain, set */
-	char *what;
-};
-
-struct drifts {
-	struct drift *v;
-	size_t n, cap;
-	/* for --format json, as fields */
-	char generation[GEN_ID_LEN + 1], confirmed[GEN_ID_LEN + 1], pending[GEN_ID_LEN + 1];
-	bool rejected, leftover[2];
-	size_t other_flavour;
-};
-
-static void drifts_free(struct drifts *ds)
-{
-	for (size_t i = 0; i < ds->n; i++)
-		free(ds->v[i].what);
-	free(ds->v);
-}
-
-static void add_drift(struct drifts *ds, int family, const char *kind, char *what)
-{
-	VEC_PUSH(ds->v, ds->n, ds->cap, ((struct drift){family, kind, what}));
-}
-
-/* How many times FROM jumps to TO; *first: where the first jump is. */
-static size_t jumps_to(struct fw_state *st, const char *table, const char *from, const char *to, size_t *first)
-{
-	struct chain_state *c = state_chain(st, table, from);
-	size_t n = 0;
-	*first = 0;
-	for (size_t i = 0; c && i < c->n; i++) {
-		if (c->rules[i]->target && !strcmp(c->rules[i]->target, to) && !n++)
-			*first = i;
-	}
-	return n;
-}
-
-/* first_needed: whether a jump below other rules is drift. */
-static void jump_drift(struct drifts *ds, int fam, struct fw_state *st, const char *table, const char *from,
-		       const char *to, const char *kind, bool first_needed)
-{
-	size_t first, n = jumps_to(st, table, from, to, &first);
-	char in[32] = "";
-	if (strcmp(table, "filter"))
-		snprintf(in, sizeof(in), " (%s)", table);
-	if (!n)
-		add_drift(ds, fam, kind, xasprintf("%s%s does not jump to %s", from, in, to));
-	else if (n > 1)
-		add_drift(ds, fam, kind, xasprintf("%s%s jumps to %s %zu times", from, in, to, n));
-	else if (first && first_needed)
-		add_drift(ds, fam, kind, xasprintf("%s%s's jump to %s is rule %zu, not the first", from, in, to, first + 1));
-}
-
-/* Whether FROM's first rule is the only jump to TO. */
-static bool jump_first(struct fw_state *st, const char *table, const char *from, const char *to)
-{
-	size_t first;
-	return jumps_to(st, table, from, to, &first) == 1 && first == 0;
-}
-
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The rules (keys) of one side that the other side lacks, as drift lines. */
-static void one_sided(struct drifts *ds, int fam, char sign, const char *chain, char **keys, size_t n,
-		      const struct rule **rules, char **other, size_t nother)
-{
-	/* a sorted view of the other side: chains may hold thousands of rules */
-	char **sorted = xmalloc((nother + 1) * sizeof(*sorted));
-	memcpy(sorted, other, nother * sizeof(*sorted));
-	qsort(sorted, nother, sizeof(*sorted), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		if (!bsearch(&keys[i], sorted, nother, sizeof(*sorted), cmp_str))
-			add_drift(ds, fam, "chain", xasprintf("%c -A %s %.*s", sign, chain, (int)rules[i]->spec_len, rules[i]->spec));
-	}
-	free(sorted);
-}
-
-/* Rules present on one side only, in chain order. */
-static void chain_drift(struct drifts *ds, int fam, struct fw_state *live, struct fw_state *want, const char *table,
-			const char *name, bool docker_return)
-{
-	struct chain_state *a = state_chain(live, table, name), *b = state_chain(want, table, name);
-	size_t na = a ? a->n : 0, nb = b ? b->n : 0;
-	/* Docker (up to 28.2) appends `-A DOCKER-USER -j RETURN` on every start
-	 * when the chain has none: after dfwgen's final rule it is Docker's, not drift */
-	if (docker_return && na && rule_spec_is(a->rules[na - 1], "-j RETURN") &&
-	    (!nb || !rule_spec_is(b->rules[nb - 1], "-j RETURN")))
-		na--;
-	char **ka = xcalloc(na + 1, sizeof(char *)), **kb = xcalloc(nb + 1, sizeof(char *));
-	for (size_t i = 0; i < na; i++)
-		ka[i] = rule_key(a->rules[i]);
-	for (size_t i = 0; i < nb; i++)
-		kb[i] = rule_key(b->rules[i]);
-	if (!a && b)
-		add_drift(ds, fam, "chain", xasprintf("chain %s does not exist", name));
-	bool same = na == nb;
-	for (size_t i = 0; same && i < na; i++)
-		same = !strcmp(ka[i], kb[i]);
-	size_t before = ds->n;
-	if (!same) {
-		one_sided(ds, fam, '+', name, kb, nb, b ? b->rules : NULL, ka, na);
-		one_sided(ds, fam, '-', name, ka, na, a ? a->rules : NULL, kb, nb);
-	}
-	if (!same && ds->n == before)
-		add_drift(ds, fam, "chain", xasprintf("chain %s holds its rules in another order", name));
-	free_list(ka, na);
-	free_list(kb, nb);
-}
-
-static int cmp_addr(const void *a, const void *b)
-{
-	const struct addr *x = a, *y = b;
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	int c = memcmp(x->bytes, y->bytes, sizeof(x->bytes));
-	return c ? c : x->prefix - y->prefix;
-}
-
-/* The members dfwgen's ipset file puts into SET (its "add SET.n MEMBER"
- * lines). */
-static struct addr *wanted_members(const char *text, const char *end, const char *set, size_t *n)
-{
-	struct addr *v = NULL;
-	size_t cap = 0, setlen = strlen(set);
-	*n = 0;
-	for (const char *line = text; line && *line && line < end;) {
-		const char *eol = strchrnul(line, '\n');
-		if (!strncmp(line, "add ", 4) && !strncmp(line + 4, set, setlen) && !strncmp(line + 4 + setlen, ".n ", 3)) {
-			const char *m = line + 7 + setlen, *why;
-			char word[ADDR_STRLEN];
-			size_t len = strcspn(m, " \n");
-			struct addr a;
-			if (len && len < sizeof(word)) {
-				memcpy(word, m, len);
-				word[len] = '\0';
-				if (addr_parse(word, &a, &why))
-					VEC_PUSH(v, *n, cap, a);
-			}
-		}
-		line = *eol ? eol + 1 : eol;
-	}
-	return v;
-}
-
-static uint64_t addr_hash(const struct addr *a)
-{
-	return hash_bytes(a->bytes, sizeof(a->bytes)) ^ (uint64_t)a->prefix << 8 ^ (uint64_t)a->family;
-}
-
-/* An order-free digest of a member list (each member hashed, summed): two
- * lists of the same length and digest hold the same members, and the
- * common case, nothing changed, then needs no hash table (at a million
- * members that table cost 0.15 s of random memory access). */
-static uint64_t members_digest(const struct addr *v, size_t n)
-{
-	uint64_t sum = 0;
-	for (size_t i = 0; i < n; i++)
-		sum += hash_mix(addr_hash(&v[i]));
-	return sum;
-}
-
-static bool same_members(const struct addr *want, size_t nw, const struct addr *have, size_t nh)
-{
-	return nw == nh && members_digest(want, nw) == members_digest(have, nh);
-}
-
-/* The difference between what a set should hold and what it holds: `want`
- * not in `have` (adds, in want's order) and `have` not in `want` (dels, in
- * have's order), each called back. One hash table over `want`, one walk
- * over `have`: the kernel lists a set in its hash order, and sorting a
- * million members cost a quarter of a second. Returns how many. */
-static size_t diff_members(const struct addr *want, size_t nw, const struct addr *have, size_t nh,
-			   void (*cb)(void *arg, bool add, const struct addr *a), void *arg)
-{
-	size_t nslots = 16, diffs = 0;
-	while (nslots < nw * 2)
-		nslots *= 2;
-	size_t *slots = xcalloc(nslots, sizeof(*slots)); /* position in want + 1 */
-	bool *seen = xcalloc(nw + 1, sizeof(*seen));
-	for (size_t i = 0; i < nw; i++) {
-		size_t k = addr_hash(&want[i]) & (nslots - 1);
-		while (slots[k] && cmp_addr(&want[slots[k] - 1], &want[i]))
-			k = (k + 1) & (nslots - 1);
-		if (!slots[k])
-			slots[k] = i + 1;
-		else
-			seen[i] = true; /* a duplicate: counted once */
-	}
-	for (size_t h = 0; h < nh; h++) {
-		size_t k = addr_hash(&have[h]) & (nslots - 1);
-		while (slots[k] && cmp_addr(&want[slots[k] - 1], &have[h]))
-			k = (k + 1) & (nslots - 1);
-		if (slots[k]) {
-			seen[slots[k] - 1] = true;
-		} else {
-			diffs++;
-			if (cb)
-				cb(arg, false, &have[h]);
-		}
-	}
-	for (size_t i = 0; i < nw; i++) {
-		if (!seen[i]) {
-			diffs++;
-			if (cb)
-				cb(arg, true, &want[i]);
-		}
-	}
-	free(slots);
-	free(seen);
-	return diffs;
-}
-
-static bool set_exists(const char *names, const char *name)
-{
-	char *create = xasprintf("create %s ", name);
-	bool exists = names && strstr(names, create);
-	free(create);
-	return exists;
-}
-
-struct change {
-	bool add;
-	struct addr a;
-};
-
-struct drift_sink {
-	struct drifts *ds;
-	const char *set;
-	struct change *v;
-	size_t n, cap;
-};
-
-static void member_drift(void *arg, bool add, const struct addr *a)
-{
-	struct drift_sink *s = arg;
-	VEC_PUSH(s->v, s->n, s->cap, ((struct change){add, *a}));
-}
-
-static int cmp_change(const void *a, const void *b)
-{
-	const struct change *x = a, *y = b;
-	return x->add != y->add ? (x->add ? -1 : 1) : cmp_addr(&x->a, &y->a);
-}
-
-static void report_member(struct drifts *ds, const char *set, const struct change *c)
-{
-	char text[ADDR_STRLEN];
-	addr_format(&c->a, text, c->a.prefix != addr_max_prefix(c->a.family));
-	add_drift(ds, 0, "set", c->add ? xasprintf("set %s lacks %s", set, text) :
-				       xasprintf("set %s holds %s, which the config does not", set, text));
-}
-
-/* Members compared over netlink, as addresses: a million of them in a
- * fraction of the time `ipset save` takes to print them. */
-static void set_drift(struct drifts *ds, const struct plan *p)
-{
-	for (size_t i = 0; i < p->nset_names; i++) {
-		const char *name = p->set_names[i];
-		struct set_members live;
-		size_t nw;
-		if (!setload_list(name, &live)) {
-			add_drift(ds, 0, "set", xasprintf("set %s cannot be read", name));
-			continue;
-		}
-		if (!live.exists)
-			add_drift(ds, 0, "set", xasprintf("set %s does not exist", name));
-		struct addr *want = wanted_members(p->sets, p->sets + strlen(p->sets), name, &nw);
-		struct drift_sink sink = {ds, name, NULL, 0, 0};
-		if (!same_members(want, nw, live.v, live.n))
-			diff_members(want, nw, live.v, live.n, member_drift, &sink);
-		/* reported in address order, adds first */
-		qsort(sink.v, sink.n, sizeof(*sink.v), cmp_change);
-		for (size_t k = 0; k < sink.n; k++)
-			report_member(ds, name, &sink.v[k]);
-		free(sink.v);
-		free(want);
-		set_members_free(&live);
-	}
-}
-
-/* The host's set names, as "create NAME " lines (what set_exists looks for). */
-static char *set_names(void)
-{
-	const char *argv[] = {"ipset", "list", "-n", NULL};
-	struct cmd_result r = host_run(argv, NULL);
-	struct strbuf sb = {0};
-	char *copy = xstrdup(r.status == 0 && r.out ? r.out : "");
-	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save))
-		sb_addf(&sb, "create %s \n", name);
-	free(copy);
-	cmd_result_free(&r);
-	return sb.buf ? sb_steal(&sb) : xstrdup("");
-}
-
-/* One family's jumps and chains. strict: FORWARD's jump to DOCKER-USER must
- * be first even while the guard is (what a load would make it). */
-static void family_drift(const struct plan *p, int f, bool strict, struct drifts *ds)
-{
-	int fam = f ? 6 : 4;
-	struct fw_state *live = p->live_state[f], *want = p->after_state[f];
-	jump_drift(ds, fam, live, "filter", "INPUT", p->host_chain, "input-jump", true);
-	jump_drift(ds, fam, live, p->guard_table, "FORWARD", p->guard_chain, "guard-jump", true);
-	/* Docker 20.10 puts its own IPv6 FORWARD rules above ours on every
-	 * start; while the guard is first, published ports stay filtered */
-	jump_drift(ds, fam, live, "filter", "FORWARD", p->container_chain, "forward-jump",
-		   strict || !jump_first(live, p->guard_table, "FORWARD", p->guard_chain));
-	chain_drift(ds, fam, live, want, "filter", p->host_chain, false);
-	chain_drift(ds, fam, live, want, "filter", p->container_chain, true);
-	chain_drift(ds, fam, live, want, p->guard_table, p->guard_chain, false);
-}
-
-static void collect_drift(const struct plan *p, struct drifts *ds)
-{
-	for (int f = 0; f < 2; f++) {
-		if (p->family[f])
-			family_drift(p, f, false, ds);
-	}
-	set_drift(ds, p);
-}
-
-/* Whether the host holds a family's chains and jumps exactly as the plan
- * makes them: then they are not reloaded. */
-static bool family_in_sync(const struct plan *p, int f)
-{
-	struct drifts ds = {0};
-	if (!p->family[f] || !p->live_state[f])
-		return false;
-	family_drift(p, f, true, &ds);
-	bool same = ds.n == 0;
-	drifts_free(&ds);
-	return same;
-}
-
-static void json_id(FILE *out, const char *key, const char *id)
-{
-	fprintf(out, *id ? "\"%s\": \"%s\", " : "\"%s\": null, ", key, id);
-}
-
-static void print_drifts(FILE *out, const struct drifts *ds, bool json, const char *verb)
-{
-	if (json) {
-		fprintf(out, "{\"in_sync\": %s, ", ds->n ? "false" : "true");
-		json_id(out, "generation", ds->generation);
-		json_id(out, "confirmed", ds->confirmed);
-		json_id(out, "pending", ds->pending);
-		fprintf(out, "\"rejected\": %s, \"leftover\": [%s%s%s], \"other_flavour\": %zu, \"drift\": [",
-			ds->rejected ? "true" : "false", ds->leftover[0] ? "4" : "", ds->leftover[0] && ds->leftover[1] ? ", " : "",
-			ds->leftover[1] ? "6" : "", ds->other_flavour);
-		for (size_t i = 0; i < ds->n; i++) {
-			fprintf(out, "%s\n {\"family\": %d, \"kind\": \"%s\", \"what\": \"", i ? "," : "", ds->v[i].family, ds->v[i].kind);
-			for (const char *c = ds->v[i].what; *c; c++)
-				fprintf(out, *c == '"' || *c == '\\' ? "\\%c" : (unsigned char)*c < 0x20 ? "?" : "%c", *c);
-			fputs("\"}", out);
-		}
-		fputs(ds->n ? "\n]}\n" : "]}\n", out);
-		return;
-	}
-	if (!ds->n)
-		fprintf(out, "in sync: the host holds what the configuration generates\n");
-	for (size_t i = 0; i < ds->n; i++) {
-		if (ds->v[i].family)
-			fprintf(out, "%s IPv%d %s: %s\n", verb, ds->v[i].family, ds->v[i].kind, ds->v[i].what);
-		else
-			fprintf(out, "%s %s: %s\n", verb, ds->v[i].kind, ds->v[i].what);
-	}
-}
-
-
-/* ---- what dfwgen owns ---- */
-
-static bool has_dfwgen_comment(const struct rule *r)
-{
-	const struct rule_opt *o = rule_option(r, "comment", "--comment");
-	const char *c = o ? rule_arg(r, o, 0) : NULL;
-	if (c && *c == '"')
-		c++;
-	return c && !strncmp(c, "dfwgen:", 7);
-}
 
 /* The rules dfwgen wrote into its chains (and DOCKER-USER), by key: those of
  * the generation being loaded and of the confirmed one. A rule carrying a
@@ -429,7 +43,7 @@ static void owned_add(struct owned *ow, const char *body, enum family f)
 	ruleset_free(rs);
 	source_free(src);
 	diags_free(&scratch);
-	qsort(ow->keys, ow->n, sizeof(*ow->keys), cmp_str);
+	qsort(ow->keys, ow->n, sizeof(*ow->keys), str_cmp_ptr);
 }
 
 static void owned_add_generation(struct owned *ow, const struct generation *g)
@@ -441,10 +55,10 @@ static void owned_add_generation(struct owned *ow, const struct generation *g)
 static bool owned_has(const struct rule *r, void *arg)
 {
 	const struct owned *ow = arg;
-	if (has_dfwgen_comment(r))
+	if (rule_has_dfwgen_comment(r))
 		return true;
 	char *k = rule_key(r);
-	bool found = ow->n && bsearch(&k, ow->keys, ow->n, sizeof(*ow->keys), cmp_str);
+	bool found = ow->n && bsearch(&k, ow->keys, ow->n, sizeof(*ow->keys), str_cmp_ptr);
 	free(k);
 	return found;
 }
@@ -454,14 +68,6 @@ static void owned_free(struct owned *ow)
 	free_list(ow->keys, ow->n);
 	memset(ow, 0, sizeof(*ow));
 }
-
-static const struct {
-	const char *table, *chain, *parent;
-} dfw_chains[] = {
-	{"filter", HOST_CHAIN, "INPUT"},
-	{"filter", CONTAINER_CHAIN, "FORWARD"},
-	{GUARD_TABLE, GUARD_CHAIN, "FORWARD"},
-};
 
 /* A rule in `chain` (NULL: a jump to one of dfwgen's chains) that dfwgen did
  * not write: an error, or a note when adopting it. */
@@ -519,95 +125,6 @@ static size_t foreign_rules(struct fw_state *live, int fam, const struct owned *
 	return n;
 }
 
-/* ---- loading ---- */
-
-/* A family that is off: dfwgen's chains, jumps or sets still there. */
-static void leftover_drift(struct drifts *ds, const struct plan *p, int f, const char *live_sets)
-{
-	char tool[64], suffix[4];
-	enum family fam = f ? FAM_V6 : FAM_V4;
-	host_tool(tool, sizeof(tool), p->backend, fam, "save");
-	struct diags scratch = {0};
-	struct live_fw lf;
-	size_t before = ds->n;
-	if (live_read(&lf, tool, fam, &scratch)) {
-		for (size_t k = 0; k < sizeof(dfw_chains) / sizeof(*dfw_chains); k++) {
-			struct chain_state *c = state_chain(&lf.st, dfw_chains[k].table, dfw_chains[k].chain);
-			bool ours = c && strcmp(dfw_chains[k].chain, CONTAINER_CHAIN);
-			for (size_t i = 0; c && !ours && i < c->n; i++)
-				ours = has_dfwgen_comment(c->rules[i]);
-			if (ours)
-				add_drift(ds, fam, "leftover", xasprintf("IPv%d is off, but %s still holds dfwgen's rules", fam,
-									 dfw_chains[k].chain));
-		}
-	}
-	live_fw_free(&lf);
-	diags_free(&scratch);
-	snprintf(suffix, sizeof(suffix), "-%d", fam);
-	char *copy = xstrdup(live_sets ? live_sets : "");
-	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		size_t len;
-		if (sscanf(line, "create %63s", name) == 1 && !strncmp(name, "dfw-", 4) && (len = strlen(name)) > 2 &&
-		    !strcmp(name + len - 2, suffix))
-			add_drift(ds, fam, "leftover", xasprintf("IPv%d is off, but the set %s is still there", fam, name));
-	}
-	free(copy);
-	if (ds->n > before)
-		ds->leftover[f] = true;
-}
-
-/* Rules of the other iptables flavour in INPUT or FORWARD (or a policy that
- * is not ACCEPT): the kernel runs both, so they filter beside dfwgen's. */
-static void other_flavour_drift(struct drifts *ds, const struct plan *p, int f)
-{
-	const char *other = strcmp(p->backend, "nft") ? "nft" : "legacy";
-	if (!strcmp(other, "legacy") && !host_legacy_tables_exist())
-		return;
-	char tool[64];
-	int fam = f ? 6 : 4;
-	host_tool(tool, sizeof(tool), other, f ? FAM_V6 : FAM_V4, "save");
-	const char *argv[] = {tool, "-t", "filter", NULL};
-	struct cmd_result r = host_run(argv, NULL);
-	for (const char *line = r.status == 0 && r.out ? r.out : ""; *line;) {
-		const char *nl = strchrnul(line, '\n');
-		int len = (int)(nl - line);
-		if (!strncmp(line, "-A INPUT ", 9) || !strncmp(line, "-A FORWARD ", 11) ||
-		    ((!strncmp(line, ":INPUT ", 7) || !strncmp(line, ":FORWARD ", 9)) && !strstr(line, " ACCEPT "))) {
-			add_drift(ds, fam, "other-flavour", xasprintf("%s holds '%.*s': the kernel runs it beside dfwgen's "
-								       "%s rules", tool, len, line, p->backend));
-			ds->other_flavour++;
-		}
-		line = *nl ? nl + 1 : nl;
-	}
-	cmd_result_free(&r);
-}
-
-/* What the state directory says (a generation pending or rejected), and what
- * lies outside dfwgen's chains but matters: a family that is off still
- * holding dfwgen's objects, rules of the other iptables flavour. */
-static void state_drift(const struct state_dir *sd, const struct plan *p, struct drifts *ds, const char *live_sets)
-{
-	snprintf(ds->generation, sizeof(ds->generation), "%s", p->gen.id);
-	if (sd && sd->fd >= 0) {
-		state_get_id(sd, "current", ds->confirmed);
-		if (state_get_id(sd, "pending", ds->pending))
-			add_drift(ds, 0, "pending", xasprintf("generation %s is loaded but not confirmed (an apply --confirm "
-							       "waits, or died: the next apply puts back the confirmed one)",
-							       ds->pending));
-		time_t when;
-		if ((ds->rejected = state_rejected(sd, p->gen.id, &when)))
-			add_drift(ds, 0, "rejected", xasprintf("the configuration makes generation %s, which was not "
-								"confirmed: hooks and boot keep the confirmed one",
-								p->gen.id));
-	}
-	for (int f = 0; f < 2; f++) {
-		if (!p->family[f])
-			leftover_drift(ds, p, f, live_sets);
-		else
-			other_flavour_drift(ds, p, f);
-	}
-}
 /* In place when the adds and deletes are at most this share of the set:
  * each is one netlink operation on the live set, where a rebuild adds every
  * member to a fresh twin and swaps it in. Measured at 896,930 members
@@ -663,14 +180,14 @@ static void plan_sets(const char *sets, struct set_plan *sp)
 			sb_addn(&sp->full, block, len); /* a new set, or one ipset must judge */
 		} else {
 			size_t nw, adds = 0, changes = 0;
-			struct addr *want = wanted_members(block, end, name, &nw);
-			if (!same_members(want, nw, live.v, live.n))
-				changes = diff_members(want, nw, live.v, live.n, count_add, &adds);
+			struct addr *want = members_from_ipset(block, end, name, &nw);
+			if (!members_same(want, nw, live.v, live.n))
+				changes = members_diff(want, nw, live.v, live.n, count_add, &adds);
 			size_t biggest = nw > live.n ? nw : live.n;
 			/* adds come first: for a moment the set holds old and new */
 			if (changes && changes * 100 <= biggest * IN_PLACE_MAX_PERCENT && live.n + adds <= live.maxelem) {
 				sp->set = name;
-				diff_members(want, nw, live.v, live.n, in_place_line, sp);
+				members_diff(want, nw, live.v, live.n, in_place_line, sp);
 			} else if (changes) {
 				const char *eol = strchr(create + 1, '\n');
 				sb_addn(&sp->full, block, (size_t)(create + 1 - block));
@@ -734,7 +251,6 @@ static bool load_rules(const char *backend, int f, const char *text, bool noflus
 	return ok;
 }
 
-
 /* dfw- sets nobody wants: not created by `keep_text` nor by `spare_text`
  * (NULL: none), or the .n twin of a load that failed. Destroying a set a rule
  * still uses fails; that is fine, it stays. */
@@ -746,8 +262,8 @@ static void destroy_sets_except(const char *keep_text, const char *spare_text, b
 	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
 		size_t len = strlen(name);
 		bool twin = len > 2 && !strcmp(name + len - 2, ".n");
-		if (strncmp(name, "dfw-", 4) || (!twin && (twins_only || set_exists(keep_text, name) ||
-							   (spare_text && set_exists(spare_text, name)))))
+		if (strncmp(name, "dfw-", 4) || (!twin && (twins_only || set_names_has(keep_text, name) ||
+							   (spare_text && set_names_has(spare_text, name)))))
 			continue;
 		const char *destroy[] = {"ipset", "destroy", name, NULL};
 		struct cmd_result dr = host_run(destroy, NULL);
@@ -911,10 +427,10 @@ static bool current_generation(const struct applying *a, struct generation *g, s
 static void say_dry_run(const struct applying *a, const struct plan *p, const struct apply_opts *o)
 {
 	struct drifts ds = {0};
-	char *sets = set_names();
-	collect_drift(p, &ds);
-	state_drift(a ? &a->sd : NULL, p, &ds, sets);
-	print_drifts(stdout, &ds, o->json, "would change");
+	char *sets = host_set_names();
+	drift_collect(p, &ds);
+	drift_state(a ? &a->sd : NULL, p, &ds, sets);
+	drift_print(stdout, &ds, o->json, "would change");
 	drifts_free(&ds);
 	free(sets);
 }
@@ -991,9 +507,9 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 	}
 	/* an old confirmation must not count; a new one may come while loading */
 	state_remove(&a->sd, "confirmed");
-	sets_before = set_names();
+	sets_before = host_set_names();
 	/* chains already as the generation makes them are not reloaded */
-	bool in_sync[2] = {family_in_sync(p, 0), family_in_sync(p, 1)};
+	bool in_sync[2] = {drift_family_in_sync(p, 0), drift_family_in_sync(p, 1)};
 	bool loaded = load_generation(p, g, &ow, true, NULL, in_sync, d);
 	enum confirmation c = !loaded || got_signal ? (got_signal ? INTERRUPTED : CONFIRMED) :
 			      o->confirm_seconds > 0 ? confirmed(a, o, o->confirm_seconds) : CONFIRMED;
@@ -1148,23 +664,5 @@ int apply_confirm(const char *state_dir, struct diags *d)
 		fprintf(stderr, "dfwgen: confirmed: the waiting apply keeps its rules\n");
 	}
 	state_close(&sd);
-	return code;
-}
-
-int apply_status(const struct plan *p, const struct apply_opts *o, FILE *out)
-{
-	struct drifts ds = {0};
-	struct state_dir sd = {.fd = -1};
-	char err[PATH_MAX + 256];
-	char *sets = set_names();
-	collect_drift(p, &ds);
-	if (!state_open(&sd, o->state_dir, false, err, sizeof(err)) && errno != ENOENT)
-		fprintf(stderr, "dfwgen: warning: %s\n", err);
-	state_drift(&sd, p, &ds, sets);
-	state_close(&sd);
-	print_drifts(out, &ds, o->json, "drift");
-	int code = ds.n ? 1 : 0;
-	drifts_free(&ds);
-	free(sets);
 	return code;
 }

@@ -200,3 +200,24 @@ int host_lock(int dir_fd, const char *state_dir, int seconds, char *err, size_t 
 	}
 	return fd;
 }
+
+char *host_set_names(void)
+{
+	const char *argv[] = {"ipset", "list", "-n", NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	struct strbuf sb = {0};
+	char *copy = xstrdup(r.status == 0 && r.out ? r.out : "");
+	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save))
+		sb_addf(&sb, "create %s \n", name);
+	free(copy);
+	cmd_result_free(&r);
+	return sb.buf ? sb_steal(&sb) : xstrdup("");
+}
+
+bool set_names_has(const char *names, const char *name)
+{
+	char *create = xasprintf("create %s ", name);
+	bool exists = names && strstr(names, create);
+	free(create);
+	return exists;
+}

@@ -561,3 +561,18 @@ void rendered_free(struct rendered *r)
 	free(r->templates);
 	memset(r, 0, sizeof(*r));
 }
+
+const struct dfw_chain dfw_chains[DFW_CHAINS] = {
+	{"filter", HOST_CHAIN, "INPUT"},
+	{"filter", CONTAINER_CHAIN, "FORWARD"},
+	{GUARD_TABLE, GUARD_CHAIN, "FORWARD"},
+};
+
+bool rule_has_dfwgen_comment(const struct rule *r)
+{
+	const struct rule_opt *o = rule_option(r, "comment", "--comment");
+	const char *c = o ? rule_arg(r, o, 0) : NULL;
+	if (c && *c == '"')
+		c++;
+	return c && !strncmp(c, "dfwgen:", 7);
+}

@@ -15,6 +15,17 @@
 #define GUARD_CHAIN "DFWGEN-FORWARD"
 #define GUARD_TABLE "mangle"
 
+/* dfwgen's chains, and the built-in chain each is jumped to from. */
+struct dfw_chain {
+	const char *table, *chain, *parent;
+};
+#define DFW_CHAINS 3
+extern const struct dfw_chain dfw_chains[DFW_CHAINS];
+
+/* Whether a rule carries the "dfwgen: ..." comment every shipped template
+ * line has. */
+bool rule_has_dfwgen_comment(const struct rule *r);
+
 struct rendered {
 	char *text;
 	struct loc *origin; /* template line of each output line (loc.src NULL: not from a template) */

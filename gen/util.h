@@ -94,4 +94,7 @@ void free_list(char **v, size_t n);
 char *trim(char *s);
 bool str_has_prefix(const char *s, const char *prefix);
 
+/* qsort and bsearch order for an array of strings. */
+int str_cmp_ptr(const void *a, const void *b);
+
 #endif
