@@ -334,7 +334,7 @@ boot_apply() {
 	done
 }
 
-@test "9: StrictModes: a rules.d, list file or state directory others can write is refused before anything is read" {
+@test "9: StrictModes: a rules.d, main file, template, list file or state directory others can write is refused" {
 	snapshot >"$BATS_TEST_TMPDIR/before"
 	mkdir -m 0777 "$BATS_TEST_TMPDIR/open.d"
 	printf '[host]\ntcp = 22\n' >"$BATS_TEST_TMPDIR/open.d/50-x.ini"
@@ -350,6 +350,16 @@ boot_apply() {
 	[[ "$stderr" == *"the state directory is not safe: $BATS_TEST_TMPDIR/openstate is writable by everyone"* ]]
 	snapshot >"$BATS_TEST_TMPDIR/after"
 	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	# the main file and the templates too (generating alone, as root, checks the same)
+	cp "$CONF" "$BATS_TEST_TMPDIR/open.ini"
+	chmod 0666 "$BATS_TEST_TMPDIR/open.ini"
+	run -2 --separate-stderr "$DFWGEN" -t "$TEMPLATES" -c "$BATS_TEST_TMPDIR/open.ini" -d "$BATS_TEST_TMPDIR/empty" --live none
+	[[ "$stderr" == *"not reading $BATS_TEST_TMPDIR/open.ini: $BATS_TEST_TMPDIR/open.ini is writable by everyone (mode 0666)"* ]]
+	assert_output ""
+	cp -r "$TEMPLATES" "$BATS_TEST_TMPDIR/tpl"
+	chmod 0777 "$BATS_TEST_TMPDIR/tpl"
+	run -2 --separate-stderr "$DFWGEN" -t "$BATS_TEST_TMPDIR/tpl" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --live none
+	[[ "$stderr" == *"not reading the template $BATS_TEST_TMPDIR/tpl: $BATS_TEST_TMPDIR/tpl is writable by everyone"*"[untrusted-path]"* ]]
 	# an admin who wants it anyway
 	run -0 in_ns host "$DFWGEN" apply --no-strict-modes -t "$TEMPLATES" -c "$CONF" -d "$BATS_TEST_TMPDIR/open.d" --state-dir "$STATE"
 }
