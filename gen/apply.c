@@ -599,8 +599,7 @@ int apply_begin(struct applying *a, const struct apply_opts *o, const char *back
 	return recover(a, &p, d) ? 0 : -1;
 }
 
-int apply_fall_back(struct applying *a, const struct apply_opts *o, const char *backend, unsigned ssh_port,
-		    struct diags *d)
+int apply_fall_back(struct applying *a, const char *backend, unsigned ssh_port, struct diags *d)
 {
 	struct plan p = {.backend = backend};
 	struct generation cur = {0}, closed = {0};
@@ -614,7 +613,6 @@ int apply_fall_back(struct applying *a, const struct apply_opts *o, const char *
 	}
 	bool have_cur = a->lock >= 0 && current_generation(a, &cur, d);
 	owned_add_generation(&ow, have_cur ? &cur : NULL);
-	(void)o;
 	if (have_cur && load_generation(&p, &cur, &ow, false, NULL, NULL, d)) {
 		diag_error(d, "boot-fallback", (struct loc){0}, "at boot: the configuration could not be applied; the last "
 			   "confirmed generation %s is in force instead", cur.id);

@@ -54,8 +54,7 @@ int apply_run(struct applying *a, const struct plan *plan, const struct apply_op
 /* At boot, when the configuration could not be applied: the confirmed
  * generation, else the fail-closed ruleset. 0 when the confirmed generation
  * is in force. */
-int apply_fall_back(struct applying *a, const struct apply_opts *o, const char *backend, unsigned ssh_port,
-		    struct diags *d);
+int apply_fall_back(struct applying *a, const char *backend, unsigned ssh_port, struct diags *d);
 void apply_end(struct applying *a);
 /* 0 in sync, 1 drift (printed to out). */
 int apply_status(const struct plan *plan, const struct apply_opts *o, FILE *out);

@@ -592,7 +592,7 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 	}
 	/* at boot the host never stays open: the confirmed generation, else fail-closed */
 	if (run->o.boot && code != EXIT_OK)
-		code = apply_fall_back(&a, &ao, backend, run->p && run->p->ssh_port ? run->p->ssh_port : 22, &run->d);
+		code = apply_fall_back(&a, backend, run->p && run->p->ssh_port ? run->p->ssh_port : 22, &run->d);
 	apply_end(&a);
 	for (int f = 0; f < 2; f++) {
 		state_free(&st[f][0]);
