@@ -112,6 +112,27 @@ boot_apply() {
 	CONF=$NARROW run -0 dfw_status
 }
 
+@test "2: a hook with a rejected generation and none ever confirmed loads nothing, exit 1" {
+	snapshot >"$BATS_TEST_TMPDIR/before"
+	start_confirm 2
+	finish_confirm 1
+	CONF=$NARROW run -1 --separate-stderr dfw_apply --hook
+	[[ "$stderr" == *"[rejected-generation]"* ]]
+	[[ "$stderr" == *"no generation was ever confirmed: nothing to keep in force [nothing-confirmed]"* ]]
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
+
+@test "a stored generation that fails its checksum is said and not used" {
+	run -0 dfw_apply
+	local gen
+	gen=$(ls "$STATE"/gen-*)
+	echo "-A FILTERS -j ACCEPT" >>"$gen"
+	CONF=$NARROW run -0 --separate-stderr dfw_apply
+	[[ "$stderr" == *"is damaged (its checksum does not match): the confirmed generation cannot be used [state-damaged]"* ]]
+	CONF=$NARROW run -0 dfw_status
+}
+
 @test "8: a hook gives up after 20 seconds behind a long --confirm, and changes nothing" {
 	run -0 dfw_apply
 	start_confirm 60
