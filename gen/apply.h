@@ -4,7 +4,7 @@
 #define DFW_APPLY_H
 
 #include "diag.h"
-#include "ruleset.h"
+#include "fwstate.h"
 #include "state.h"
 
 #include <stdio.h>

@@ -525,29 +525,6 @@ static void check_policies(const struct ruleset *rs, const struct check_opts *o,
 	}
 }
 
-/* The checks of the file as written and those of the state it leaves are
- * independent: a big file has them run by two threads, each with its own
- * findings, handed over in the order one thread makes them. */
-struct check_job {
-	const struct ruleset *rs;
-	struct fw_state *st;
-	const struct check_opts *o;
-	struct diags d;
-	bool lines; /* check_lines; else check_sets and check_state */
-};
-
-static void *run_check_job(void *arg)
-{
-	struct check_job *job = arg;
-	if (job->lines) {
-		check_lines(job->rs, job->o, &job->d);
-	} else {
-		check_sets(job->rs, job->o, &job->d);
-		check_state(job->st, !job->o->noflush || job->st->exact, job->o, &job->d);
-	}
-	return NULL;
-}
-
 /* A built-in chain line with counters, as only a save tool writes them: the
  * first line that shows the file is a whole-table dump. */
 static const struct rule *dump_sign(const struct ruleset *rs)
@@ -570,23 +547,9 @@ void check_run(const struct ruleset *rs, struct fw_state *st, const struct check
 		diag_note(d, "looks-like-dump", dump->loc, "this looks like a whole-table dump (iptables-save): "
 			  "it is checked as --noflush input, where built-in chain lines set policies; check a dump "
 			  "with --full");
-	struct check_job jobs[2];
-	size_t rules = 0;
-	for (size_t t = 0; t < rs->n; t++)
-		rules += rs->tables[t].n;
-	for (int i = 0; i < 2; i++)
-		jobs[i] = (struct check_job){.rs = rs, .st = st, .o = o, .lines = i == 0,
-					     .d.warnings_are_errors = d->warnings_are_errors};
-	if (split_work(rules)) {
-		run_pair(run_check_job, &jobs[0], &jobs[1]);
-	} else {
-		run_check_job(&jobs[0]);
-		run_check_job(&jobs[1]);
-	}
-	for (int i = 0; i < 2; i++) {
-		diags_move(d, &jobs[i].d, 0, jobs[i].d.n);
-		diags_free(&jobs[i].d);
-	}
+	check_lines(rs, o, d);
+	check_sets(rs, o, d);
+	check_state(st, !o->noflush || st->exact, o, d);
 	shadow_check(rs, st, d);
 	check_policies(rs, o, d);
 }

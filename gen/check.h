@@ -4,7 +4,7 @@
 #define DFW_CHECK_H
 
 #include "policy.h"
-#include "ruleset.h"
+#include "fwstate.h"
 #include "sets.h"
 
 struct check_opts {

@@ -34,7 +34,6 @@ static char *read_all(FILE *f, size_t *len)
 	struct stat st;
 	size_t cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
 	char *buf = xmalloc(cap);
-	prefault(buf, cap);
 	size_t n = 0, got;
 	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
 		n += got;

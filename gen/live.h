@@ -6,7 +6,7 @@
 #define DFW_LIVE_H
 
 #include "policy.h"
-#include "ruleset.h"
+#include "fwstate.h"
 
 /* [docker] external names an interface this host lacks: an error (a typo
  * there turns the final action off for every real interface). A bridge the

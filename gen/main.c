@@ -17,7 +17,7 @@
 #include "live.h"
 #include "policy.h"
 #include "render.h"
-#include "ruleset.h"
+#include "fwstate.h"
 #include "sets.h"
 #include "state.h"
 #include "util.h"
@@ -509,7 +509,7 @@ static int cmd_config(struct run *run)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&buf, &len);
-	policy_print_config(mem, run->p);
+	config_print(mem, run->p->config);
 	fclose(mem);
 	int code = write_output(run->o.output, buf);
 	free(buf);

@@ -5,7 +5,7 @@
 
 #include "addr.h"
 #include "diag.h"
-#include "ini.h"
+#include "config.h"
 
 #include <stdio.h>
 
@@ -14,8 +14,6 @@ enum scope { SCOPE_HOST, SCOPE_CONTAINERS };
 enum proto { PROTO_TCP, PROTO_UDP };
 enum set_type { SET_HASH_NET, SET_HASH_IP };
 
-#define SET_NAME_MAX 23 /* "dfw-" NAME "-4" ".n" stays within ipset's 31 */
-#define LOG_PREFIX_MAX 29
 
 struct ipset_def {
 	char *name;
@@ -101,13 +99,11 @@ struct policy {
 	size_t npolicies, policies_cap;
 
 	struct ini_doc *doc;        /* owns every config source, `file =` lists included */
-	struct merged *merged;      /* the merged view, for `dfwgen config` */
+	struct config *config;      /* the config as merged, for `dfwgen config` */
 };
 
 /* Validates and merges the raw entries. Returns NULL if any error was recorded. */
 struct policy *policy_build(struct ini_doc *doc, struct diags *d);
-/* `dfwgen config`: every value with the file:line that set it. */
-void policy_print_config(FILE *out, const struct policy *p);
 void policy_free(struct policy *p);
 
 /* ipset name of a set for a family: "dfw-NAME-4". */

@@ -4,7 +4,7 @@
 #define DFW_RENDER_H
 
 #include "policy.h"
-#include "ruleset.h"
+#include "fwstate.h"
 
 #define HOST_CHAIN "FILTERS"
 #define CONTAINER_CHAIN "DOCKER-USER"

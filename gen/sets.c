@@ -131,8 +131,8 @@ void sets_parse(struct set_catalog *c, const struct source *src, struct diags *d
 		if (!strcmp(cmd, "create") || !strcmp(cmd, "-N") || !strcmp(cmd, "n")) {
 			if (!name || !arg) {
 				diag_error(d, "bad-syntax", loc, "create needs a set name and a type");
-			} else if (strlen(name) > 31) {
-				diag_error(d, "bad-name", loc, "set name '%s' is longer than 31 characters", name);
+			} else if (strlen(name) > IPSET_NAME_MAX) {
+				diag_error(d, "bad-name", loc, "set name '%s' is longer than %d characters", name, IPSET_NAME_MAX);
 			} else if (!find_mut(c, name)) {
 				/* bitmap:port and list:set hold no addresses: no family */
 				enum family f = !strncmp(arg, "bitmap:port", 11) || !strncmp(arg, "list:", 5) ? FAM_NONE : FAM_V4;

@@ -185,7 +185,7 @@ static void shape_build(struct model *md, struct shape *s, const struct rule *r)
 		for (size_t k = 0; k < mt->nopts; k++) {
 			const struct rule_opt *o = &mt->opts[k];
 			bool modelled = false;
-			if (!mt->known || o->nargs < 1)
+			if (!mt->def || o->nargs < 1)
 				; /* an unknown module's options only compare as text */
 			else if (!strcmp(o->name, "--dport") || !strcmp(o->name, "--dports"))
 				modelled = take_ports(md, &s->dport, r, o);
@@ -499,7 +499,6 @@ static bool dockers_trailing_return(const struct chain_state *c, size_t i)
 static void check_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)
 {
 	struct model m = {.shapes = xmalloc((c->n ? c->n : 1) * sizeof(*m.shapes))};
-	prefault(m.shapes, c->n * sizeof(*m.shapes));
 	struct coverers cv = {0};
 	struct index by_spec;
 	index_init(&by_spec, c->n);
@@ -553,70 +552,10 @@ static void check_chain(const struct chain_state *c, const struct ruleset *rs, s
 	index_free(&by_spec);
 }
 
-/* Chains are independent: with many rules, two threads take them, each
- * chain's findings kept apart and handed over in chain order afterwards. */
-struct chain_job {
-	const struct chain_state *c;
-	struct diags d;
-	bool second; /* the second thread's */
-};
-
-struct share {
-	const struct ruleset *rs;
-	struct chain_job *jobs;
-	size_t n;
-	bool second;
-};
-
-static void *check_share(void *arg)
-{
-	const struct share *s = arg;
-	for (size_t i = 0; i < s->n; i++) {
-		if (s->jobs[i].second == s->second)
-			check_chain(s->jobs[i].c, s->rs, &s->jobs[i].d);
-	}
-	return NULL;
-}
-
-static int larger_first(const void *a, const void *b)
-{
-	const struct chain_job *x = *(struct chain_job *const *)a, *y = *(struct chain_job *const *)b;
-	return (x->c->n < y->c->n) - (x->c->n > y->c->n);
-}
-
 void shadow_check(const struct ruleset *rs, struct fw_state *st, struct diags *d)
 {
-	size_t n = 0, rules = 0;
-	for (size_t t = 0; t < st->n; t++)
-		n += st->tables[t].n;
-	struct chain_job *jobs = xcalloc(n ? n : 1, sizeof(*jobs));
-	n = 0;
 	for (size_t t = 0; t < st->n; t++) {
-		for (size_t i = 0; i < st->tables[t].n; i++) {
-			jobs[n] = (struct chain_job){.c = &st->tables[t].chains[i], .d.warnings_are_errors = d->warnings_are_errors};
-			rules += jobs[n++].c->n;
-		}
+		for (size_t i = 0; i < st->tables[t].n; i++)
+			check_chain(&st->tables[t].chains[i], rs, d);
 	}
-	struct share first_share = {rs, jobs, n, false}, second_share = {rs, jobs, n, true};
-	if (split_work(rules)) {
-		/* the largest chains first, each to the thread with fewer rules so far */
-		struct chain_job **order = xmalloc(n * sizeof(*order));
-		for (size_t i = 0; i < n; i++)
-			order[i] = &jobs[i];
-		qsort(order, n, sizeof(*order), larger_first);
-		size_t load[2] = {0, 0};
-		for (size_t i = 0; i < n; i++) {
-			order[i]->second = load[1] < load[0];
-			load[order[i]->second] += order[i]->c->n;
-		}
-		free(order);
-		run_pair(check_share, &first_share, &second_share);
-	} else {
-		check_share(&first_share);
-	}
-	for (size_t i = 0; i < n; i++) {
-		diags_move(d, &jobs[i].d, 0, jobs[i].d.n);
-		diags_free(&jobs[i].d);
-	}
-	free(jobs);
 }

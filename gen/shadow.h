@@ -3,7 +3,7 @@
 #ifndef DFW_SHADOW_H
 #define DFW_SHADOW_H
 
-#include "ruleset.h"
+#include "fwstate.h"
 
 /* Checks every chain of st holding rules of rs. Reports unreachable-rule and
  * shadowed-rule (errors), redundant-rule and duplicate-rule (warnings). What

@@ -1,11 +1,9 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 static void *oom(void)
@@ -30,15 +28,6 @@ void *xrealloc(void *p, size_t n)
 {
 	p = realloc(p, n ? n : 1);
 	return p ? p : oom();
-}
-
-void prefault(void *p, size_t n)
-{
-	long page = sysconf(_SC_PAGESIZE); /* glibc's answer from memory, no system call */
-	uintptr_t from = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
-	uintptr_t to = ((uintptr_t)p + n) & ~((uintptr_t)page - 1);
-	if (to > from)
-		madvise((void *)from, to - from, MADV_POPULATE_WRITE); /* an old kernel refuses: no harm */
 }
 
 struct arena_block {
@@ -70,7 +59,6 @@ void *arena_alloc(struct arena *a, size_t n)
 	if ((size_t)(a->end - a->next) < n) {
 		size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
 		struct arena_block *b = xmalloc(sizeof(*b) + size);
-		prefault(b, sizeof(*b) + size); /* blocks fill up from the start */
 		b->prev = a->blocks;
 		a->blocks = b;
 		a->next = (char *)b->data;
@@ -124,25 +112,6 @@ uint64_t hash_bytes(const void *p, size_t n)
 	w = 0;
 	memcpy(&w, s, n);
 	return hash_mix(h ^ w);
-}
-
-bool split_work(size_t n)
-{
-	const char *force = getenv("DFWGEN_THREADS");
-	if (force && (!strcmp(force, "1") || !strcmp(force, "2")))
-		return force[0] == '2' && n >= 2;
-	return n >= 4096 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-}
-
-void run_pair(void *(*fn)(void *), void *here, void *there)
-{
-	pthread_t second;
-	bool threaded = pthread_create(&second, NULL, fn, there) == 0;
-	fn(here);
-	if (threaded)
-		pthread_join(second, NULL);
-	else
-		fn(there);
 }
 
 static size_t name_hash(const char *s)

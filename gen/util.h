@@ -39,13 +39,6 @@ void sb_addc(struct strbuf *sb, char c);
 char *sb_steal(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 
-/* Has the kernel back n bytes from p (whole pages inside them) with memory
- * now, in one call: for big arrays that are about to be filled. A first touch
- * of a page costs a fault each (about 1.6 µs on this project's VMs); a batch
- * costs a fifth less CPU and no trap per page. A no-op where the kernel does
- * not know MADV_POPULATE_WRITE (before Linux 5.14). */
-void prefault(void *p, size_t n);
-
 /* A bump allocator for data that lives and dies together (a parsed ruleset):
  * no header per object, no free per object, one free for all. */
 struct arena {
@@ -79,14 +72,6 @@ void name_index_add(struct name_index *ix, size_t n, name_at_fn name_at, const v
 /* Indexes the whole array again (after elements were removed). */
 void name_index_rebuild(struct name_index *ix, size_t n, name_at_fn name_at, const void *array);
 void name_index_free(struct name_index *ix);
-
-/* Whether n rules' work goes to two threads: from 4,096 on (below, a thread
- * costs more than it saves), on a machine with two cores or more;
- * DFWGEN_THREADS=1 or 2 decides instead (the tests compare both). */
-bool split_work(size_t n);
-/* Runs fn(here) in this thread and fn(there) in a second one, and returns
- * when both are done; with no thread to be had, runs fn(there) here after. */
-void run_pair(void *(*fn)(void *), void *here, void *there);
 
 /* Split a comma-separated list; items are trimmed, empty items kept as "". */
 size_t split_list(const char *s, char ***out);
