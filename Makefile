@@ -30,6 +30,23 @@ dfwgen: $(OBJS)
 gen/%.o: gen/%.c $(wildcard gen/*.h) Makefile
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The unit tests of the pure modules: gen/'s objects but main.o, linked with
+# tests/unit/unit.c; plain and under ASan + UBSan (tests/unit.bats runs both).
+LIB_OBJS := $(filter-out gen/main.o,$(OBJS))
+UNIT_BIN := build-unit/unit
+UNIT_ASAN_BIN := build-asan/unit
+
+$(UNIT_BIN): tests/unit/unit.c $(LIB_OBJS)
+	@mkdir -p build-unit
+	$(CC) $(CPPFLAGS) $(CFLAGS) -iquote gen -o $@ tests/unit/unit.c $(LIB_OBJS) $(LDLIBS)
+
+$(UNIT_ASAN_BIN): tests/unit/unit.c $(SRCS) $(wildcard gen/*.h) Makefile
+	@mkdir -p build-asan
+	$(CC) $(ASAN_FLAGS) $(CPPFLAGS) -iquote gen -o $@ tests/unit/unit.c $(filter-out gen/main.c,$(SRCS)) $(LDLIBS)
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
 # The whole suite (the network-namespace suites need root; CI runs as root),
 # then every suite that needs no root again against an ASan + UBSan build.
 # make check SANITIZE=1 runs only that second pass.
@@ -50,10 +67,10 @@ $(FAULTS_BIN): $(SRCS) $(wildcard gen/*.h) Makefile
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DDFW_FAULTS -o $@ $(SRCS) $(LDLIBS)
 
 ifeq ($(SANITIZE),1)
-check: $(ASAN_BIN)
+check: $(ASAN_BIN) $(UNIT_ASAN_BIN)
 	SANITIZED=$(CURDIR)/$(ASAN_BIN) SANITIZED_ONLY=1 tests/run
 else
-check: dfwgen $(ASAN_BIN) $(FAULTS_BIN)
+check: dfwgen $(ASAN_BIN) $(FAULTS_BIN) $(UNIT_BIN) $(UNIT_ASAN_BIN)
 	SANITIZED=$(CURDIR)/$(ASAN_BIN) tests/run
 endif
 
@@ -90,9 +107,9 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 
 clean:
-	rm -rf dfwgen gen/*.o $(FUZZ_OUT) build-asan build-faults bench-out
+	rm -rf dfwgen gen/*.o $(FUZZ_OUT) build-asan build-faults build-unit bench-out
 
-.PHONY: all check golden install uninstall clean
+.PHONY: all check unit golden install uninstall clean
 
 # ---- fuzzing (clang + libFuzzer; not part of `make check`) ----
 FUZZ_SECONDS ?= 60

@@ -1,0 +1,299 @@
+/* Unit tests of the pure modules: addresses and ports, the catalogue, the
+ * rule model and its keys, a set's entries, config items, shadowing. Linked
+ * against gen/'s objects but main.o; ends in one line "unit: N passed, N
+ * failed" (tests/unit.bats reads it). Each check names itself on failure. */
+#include "addrlist.h"
+#include "config.h"
+#include "fwstate.h"
+#include "iptcat.h"
+#include "rule.h"
+#include "ruleset.h"
+#include "shadow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int passed, failed;
+
+#define CHECK(cond) check((cond), #cond, __FILE__, __LINE__)
+
+static void check(bool ok, const char *what, const char *file, int line)
+{
+	if (ok) {
+		passed++;
+		return;
+	}
+	failed++;
+	printf("FAIL %s:%d: %s\n", file, line, what);
+}
+
+/* ---- addresses and ports ---- */
+
+static bool formats_as(const char *in, const char *want)
+{
+	struct addr a;
+	const char *why;
+	char buf[ADDR_STRLEN];
+	if (!addr_parse(in, &a, &why))
+		return false;
+	addr_format(&a, buf, true);
+	return !strcmp(buf, want);
+}
+
+static bool refused(const char *in)
+{
+	struct addr a;
+	const char *why = NULL;
+	return !addr_parse(in, &a, &why) && why && *why;
+}
+
+static enum addr_form masked_form(const char *in, const char *want)
+{
+	struct addr a;
+	enum addr_form form = ADDR_EXACT;
+	const char *why;
+	char buf[ADDR_STRLEN];
+	if (!addr_parse_masked(in, &a, &form, &why))
+		return (enum addr_form)-1;
+	addr_format(&a, buf, true);
+	return strcmp(buf, want) ? (enum addr_form)-2 : form;
+}
+
+static void test_addr(void)
+{
+	CHECK(formats_as("192.0.2.7", "192.0.2.7/32"));
+	CHECK(formats_as("10.0.0.0/8", "10.0.0.0/8"));
+	CHECK(formats_as("2001:DB8::1", "2001:db8::1/128"));
+	CHECK(formats_as("2001:db8::/32", "2001:db8::/32"));
+	CHECK(refused("10.0.0.1/8"));      /* host bits */
+	CHECK(refused("10.0.0.0/33"));
+	CHECK(refused("300.0.0.1"));
+	CHECK(refused(""));
+	CHECK(refused("10.0.0.0/"));
+	CHECK(masked_form("10.0.0.1/8", "10.0.0.0/8") == ADDR_MASKED);
+	CHECK(masked_form("10.0.0.0/255.0.0.0", "10.0.0.0/8") == ADDR_EXACT);
+	CHECK(masked_form("10.0.0.010", "10.0.0.8/32") == ADDR_ATON);
+	CHECK(masked_form("10.0.0.0/255.0.255.0", "10.0.0.0/32") == ADDR_ODD_MASK);
+
+	struct addr net, host, other;
+	const char *why;
+	CHECK(addr_parse("192.0.2.0/24", &net, &why) && addr_parse("192.0.2.9", &host, &why));
+	CHECK(addr_contains(&net, &host) && !addr_contains(&host, &net));
+	CHECK(addr_parse("2001:db8::9", &other, &why) && !addr_contains(&net, &other));
+	CHECK(addr_in_any(&host, &net, 1));
+
+	struct port_range p;
+	char buf[16];
+	CHECK(port_parse("22", '-', false, &p, &why) && p.lo == 22 && p.hi == 22);
+	CHECK(port_parse("8000-8010", '-', false, &p, &why) && p.lo == 8000 && p.hi == 8010);
+	port_format(&p, ':', buf, sizeof(buf));
+	CHECK(!strcmp(buf, "8000:8010"));
+	CHECK(!port_parse("0", '-', false, &p, &why));
+	CHECK(port_parse("0", ':', true, &p, &why));
+	CHECK(!port_parse("9-1", '-', false, &p, &why));
+	CHECK(!port_parse("65536", '-', false, &p, &why));
+	CHECK(!port_parse("22 ", '-', false, &p, &why));
+}
+
+/* ---- the catalogue ---- */
+
+static void test_catalogue(void)
+{
+	CHECK(valid_chain_name("DOCKER-USER") && !valid_chain_name("ACCEPT") && !valid_chain_name("-X"));
+	CHECK(!valid_chain_name("A-NAME-LONGER-THAN-28-CHARACTERS"));
+	CHECK(valid_iface_name("eth0") && valid_iface_name("br-+") && !valid_iface_name("a+b"));
+	CHECK(!valid_iface_name("an-interface-name-too-long"));
+	CHECK(valid_rate("5/minute") && valid_rate("10/s") && !valid_rate("5/fortnight") && !valid_rate("0/s"));
+	CHECK(!strcmp(proto_name("TCP"), "tcp") && !strcmp(proto_name("6"), "tcp") && !strcmp(proto_name("ALL"), "all"));
+	CHECK(valid_proto("ospf") && valid_proto("253") && !valid_proto("nosuchproto"));
+	const struct ext_def *mp = find_match("multiport");
+	CHECK(mp && ext_option(mp, "--dport") && !strcmp(ext_option(mp, "--dport")->name, "--dports"));
+	CHECK(ext_option(find_match("tcp"), "--destination-port") != NULL);
+	CHECK(ext_option(mp, "--nosuch") == NULL);
+	CHECK(implicit_match("sctp") == find_match("udp") && implicit_match("icmpv6") == find_match("icmp6"));
+	CHECK(find_target("DROP") && find_target("DROP")->terminal && !find_target("LOG")->terminal);
+	CHECK(is_other_target("TPROXY") && !is_other_target("DOCKER"));
+	const struct base_def *b = base_option_long("--sou", true);
+	CHECK(b && b->id == BASE_SRC);
+	CHECK(base_option_long("--d", true) == NULL); /* --destination, --delete, ... */
+	CHECK(chain_is_builtin("mangle", "POSTROUTING") && !chain_is_builtin("raw", "INPUT") && !table_known("nosuch"));
+}
+
+/* ---- the rule model ---- */
+
+struct parsed {
+	struct source *src;
+	struct ruleset *rs;
+	struct diags d;
+};
+
+static void parse_text(struct parsed *p, const char *text)
+{
+	memset(p, 0, sizeof(*p));
+	p->src = source_from_text("<unit>", strdup(text), strlen(text));
+	p->rs = ruleset_parse(p->src, FAM_NONE, &p->d);
+}
+
+static void parsed_free(struct parsed *p)
+{
+	ruleset_free(p->rs);
+	source_free(p->src);
+	diags_free(&p->d);
+}
+
+static bool has_diag(const struct diags *d, const char *id, int line)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (!strcmp(d->v[i].id, id) && d->v[i].loc.line == line)
+			return true;
+	}
+	return false;
+}
+
+/* Whether two rule lines (in one *filter table) have the same key. */
+static bool same_key(const char *a, const char *b)
+{
+	char *text;
+	if (asprintf(&text, "*filter\n%s\n%s\nCOMMIT\n", a, b) < 0)
+		return false;
+	struct parsed p;
+	parse_text(&p, text);
+	free(text);
+	bool same = false;
+	if (p.d.errors == 0 && p.rs->n == 1 && p.rs->tables[0].n == 2) {
+		char *ka = rule_key(&p.rs->tables[0].rules[0]), *kb = rule_key(&p.rs->tables[0].rules[1]);
+		same = !strcmp(ka, kb);
+		free(ka);
+		free(kb);
+	}
+	parsed_free(&p);
+	return same;
+}
+
+static void test_rules(void)
+{
+	struct parsed p;
+	parse_text(&p, "*filter\n:FILTERS - [0:0]\n-A FILTERS -s 10.0.0.0/8 -p tcp -m tcp --dport 22 "
+		       "-m comment --comment \"ssh in\" -j ACCEPT\nCOMMIT\n");
+	CHECK(p.d.errors == 0 && p.rs->n == 1 && p.rs->tables[0].n == 2);
+	const struct rule *r = &p.rs->tables[0].rules[1];
+	CHECK(r->cmd == CMD_APPEND && !strcmp(r->chain, "FILTERS") && !strcmp(r->target, "ACCEPT") && r->terminal);
+	CHECK(r->has_src && r->src.prefix == 8 && !strcmp(r->proto, "tcp"));
+	CHECK(!strcmp(rule_arg(r, rule_option(r, "tcp", "--dport"), 0), "22"));
+	CHECK(!strcmp(rule_arg(r, rule_option(r, NULL, "--comment"), 0), "ssh in"));
+	CHECK(rule_has_module(r, "comment") && !rule_has_module(r, "conntrack"));
+	CHECK(rule_tok_loc(r, r->target_tok).col == (int)strlen("-A FILTERS -s 10.0.0.0/8 -p tcp -m tcp --dport 22 "
+		"-m comment --comment \"ssh in\" -j ") + 1);
+	CHECK(p.rs->family == FAM_V4);
+	parsed_free(&p);
+
+	/* the same packets the same way, however written */
+	CHECK(same_key("-A INPUT -p TCP -m multiport --dport 80,443 -j ACCEPT",
+		       "-A INPUT -p tcp -m multiport --dports 80,443 -j ACCEPT"));
+	CHECK(same_key("-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+		       "-A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT"));
+	CHECK(same_key("-A INPUT -m limit --limit 5/min -j LOG", "-A INPUT -m limit --limit 5/minute -j LOG"));
+	CHECK(same_key("-A INPUT -s 10.0.0.1 -j DROP", "-A INPUT -s 10.0.0.1/32 -j DROP"));
+	CHECK(!same_key("-A INPUT -s 10.0.0.1 -j DROP", "-A INPUT ! -s 10.0.0.1 -j DROP"));
+	CHECK(!same_key("-A INPUT -p tcp --dport 22 -j DROP", "-A INPUT -p tcp --dport 23 -j DROP"));
+
+	/* findings, located */
+	parse_text(&p, "*filter\n-A INPUT -s 10.0.0.300 -j ACCEPT\n-A INPUT -p tcp --dport 99999 -j DROP\n"
+		       "-A INPUT -m tcp --dport 22 -j DROP\n-A INPUT -j\nCOMMIT\n-A INPUT -j DROP\n");
+	CHECK(has_diag(&p.d, "bad-address", 2));
+	CHECK(has_diag(&p.d, "bad-port", 3));
+	CHECK(has_diag(&p.d, "match-needs-protocol", 4));
+	CHECK(has_diag(&p.d, "missing-argument", 5));
+	CHECK(has_diag(&p.d, "outside-table", 7));
+	parsed_free(&p);
+
+	/* the family: a header, else ICMPv6, else the first address */
+	parse_text(&p, "# Generated by ip6tables-save v1.8.9\n*filter\n-A INPUT -j ACCEPT\nCOMMIT\n");
+	CHECK(p.rs->family == FAM_V6);
+	parsed_free(&p);
+	parse_text(&p, "*filter\n-A INPUT -p ipv6-icmp -j ACCEPT\n-A INPUT -s 10.0.0.1 -j DROP\nCOMMIT\n");
+	CHECK(p.rs->family == FAM_V6 && has_diag(&p.d, "wrong-family", 3));
+	parsed_free(&p);
+}
+
+/* ---- the state a file leaves, and shadowing ---- */
+
+static void test_state_and_shadow(void)
+{
+	struct parsed p;
+	parse_text(&p, "*filter\n:C - [0:0]\n-A C -s 10.0.0.0/8 -j ACCEPT\n-A C -s 10.1.0.0/16 -j DROP\n"
+		       "-A C -p tcp --dport 22 -j ACCEPT\n-A C -p tcp --dport 22 -j ACCEPT\n-A C -s 192.0.2.0/24 -j DROP\n"
+		       "-D C -s 192.0.2.0/24 -j DROP\n-A C -j NOWHERE\nCOMMIT\n");
+	struct fw_state st = {0};
+	state_apply(&st, p.rs, false, &p.d);
+	struct chain_state *c = state_chain(&st, "filter", "C");
+	CHECK(c && c->n == 5); /* the -D took one out */
+	CHECK(has_diag(&p.d, "undeclared-chain", 9));
+	shadow_check(p.rs, &st, &p.d);
+	CHECK(has_diag(&p.d, "shadowed-rule", 4)); /* 10.1/16 lies in 10/8, accepted above */
+	CHECK(has_diag(&p.d, "duplicate-rule", 6));
+	CHECK(!has_diag(&p.d, "shadowed-rule", 5));
+	state_free(&st);
+	parsed_free(&p);
+
+	/* what cannot be modelled never counts as covering */
+	parse_text(&p, "*filter\n:C - [0:0]\n-A C -m nosuchmatch --x y -j ACCEPT\n-A C -s 10.0.0.1 -j DROP\nCOMMIT\n");
+	st = (struct fw_state){0};
+	state_apply(&st, p.rs, false, &p.d);
+	shadow_check(p.rs, &st, &p.d);
+	CHECK(!has_diag(&p.d, "shadowed-rule", 4));
+	state_free(&st);
+	parsed_free(&p);
+}
+
+/* ---- a set's entries, config items ---- */
+
+static void test_entries(void)
+{
+	const char *in[] = {"2001:db8::2", "10.0.0.2", "10.0.0.1", "2001:db8::1", "10.0.0.2", "192.0.2.0/24",
+			    "2001:db8::1", "10.0.0.0/8"};
+	const char *want[] = {"10.0.0.0/8", "10.0.0.1/32", "10.0.0.2/32", "192.0.2.0/24", "2001:db8::1/128",
+			      "2001:db8::2/128"};
+	struct ipset_def set = {.name = "t"};
+	const char *why;
+	set.entries = calloc(8, sizeof(*set.entries));
+	for (size_t i = 0; i < 8; i++)
+		CHECK(addr_parse(in[i], &set.entries[set.nentries++], &why));
+	set_sort_unique(&set);
+	CHECK(set.nentries == 6 && set.count[0] == 4 && set.count[1] == 2);
+	for (size_t i = 0; i < set.nentries && i < 6; i++) {
+		char buf[ADDR_STRLEN];
+		addr_format(&set.entries[i], buf, true);
+		CHECK(!strcmp(buf, want[i]));
+	}
+	struct addr all, host;
+	CHECK(addr_parse("0.0.0.0/0", &all, &why) && !set_entry_fits(&set, &all));
+	set.type = SET_HASH_IP;
+	CHECK(!set_entry_fits(&set, &set.entries[0]) && addr_parse("10.9.9.9", &host, &why) &&
+	      set_entry_fits(&set, &host));
+	free(set.entries);
+
+	const char *text = "allow = a, 10.0.0.1 ,,b";
+	struct source *src = source_from_text("<unit>", strdup(text), strlen(text));
+	struct cvalue v = {.text = (char *)text + 8, .loc = loc_span(src, 1, 9, (int)strlen(text) - 8)};
+	struct items it;
+	struct diags d = {0};
+	items_split(&v, &it, &d);
+	CHECK(it.n == 3 && !strcmp(it.v[1].text, "10.0.0.1") && it.v[1].loc.col == 12 && it.v[2].loc.col == 23);
+	CHECK(d.errors == 1 && !strcmp(d.v[0].id, "empty-item") && d.v[0].loc.col == 22);
+	items_free(&it);
+	diags_free(&d);
+	source_free(src);
+}
+
+int main(void)
+{
+	test_addr();
+	test_catalogue();
+	test_rules();
+	test_state_and_shadow();
+	test_entries();
+	printf("unit: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
