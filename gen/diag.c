@@ -244,6 +244,16 @@ void diags_move(struct diags *to, struct diags *from, size_t at, size_t n)
 	}
 }
 
+void diags_take(struct diags *to, struct diags *from, size_t at)
+{
+	diags_move(to, from, at, from->n - at);
+	for (size_t i = at; i < from->n; i++) {
+		from->errors -= from->v[i].sev == SEV_ERROR;
+		from->warnings -= from->v[i].sev == SEV_WARNING;
+	}
+	from->n = at;
+}
+
 void diags_free(struct diags *d)
 {
 	for (size_t i = 0; i < d->n; i++)

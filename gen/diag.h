@@ -62,6 +62,8 @@ void diag_add(struct diags *d, enum severity sev, const char *id, struct loc loc
 /* Moves n diagnostics from `from`, starting at its index `at`, to the end of
  * `to`, in order (a stage that collected them apart hands them over). */
 void diags_move(struct diags *to, struct diags *from, size_t at, size_t n);
+/* Moves every diagnostic of `from` from index `at` on to the end of `to`. */
+void diags_take(struct diags *to, struct diags *from, size_t at);
 bool diags_failed(const struct diags *d);
 void diags_print(FILE *out, const struct diags *d, enum diag_format fmt);
 void diags_free(struct diags *d);

@@ -412,6 +412,38 @@ static void check_against_host(struct run *run, const char *backend)
 	cmd_result_free(&r);
 }
 
+/* Points each problem found in generated rules at what made the rule: the
+ * config line first (the value whose row filled it in; for a lockout, where
+ * ssh_port was set), then notes with the generated rule and its template
+ * line. Each finding keeps its notes right after it. */
+static void locate_generated(struct diags *d, size_t first, const struct source *src, const struct rendered *r,
+			     const struct policy *p)
+{
+	struct diags found = {.warnings_are_errors = d->warnings_are_errors};
+	diags_take(&found, d, first);
+	for (size_t i = 0; i < found.n; i++) {
+		struct diag *g = &found.v[i];
+		const struct line_origin *o = NULL;
+		if (g->loc.src == src && g->loc.line >= 1 && (size_t)g->loc.line <= r->norigin)
+			o = &r->origin[g->loc.line - 1];
+		struct loc generated = g->loc, config = o ? o->config : (struct loc){0};
+		if (!strcmp(g->id, "lockout") && g->sev != SEV_NOTE && p->ssh_port_loc.src)
+			config = p->ssh_port_loc;
+		if (config.src)
+			g->loc = config;
+		diags_move(d, &found, i, 1);
+		if (config.src)
+			diag_note(d, g->id, generated, "in the generated rule");
+		if (o && o->tmpl.src)
+			diag_note(d, g->id, o->tmpl, "the rule comes from this template line");
+		if (!strcmp(g->id, "lockout") && g->sev != SEV_NOTE)
+			diag_note(d, "lockout", (struct loc){0}, "SSH is port %u (%s): let it in with [host] tcp = %u, or "
+				  "allow your address in [host] allow; ssh_port = 0 turns this check off", p->ssh_port,
+				  p->ssh_port_loc.src ? "[global] ssh_port" : "[global] ssh_port's default", p->ssh_port);
+	}
+	diags_free(&found);
+}
+
 /* Renders one family and checks the result like any file `dfwgen check` reads. */
 static const char *generate_rules(struct run *run, enum family f, struct fw_state *live, int *code)
 {
@@ -441,20 +473,7 @@ static const char *generate_rules(struct run *run, enum family f, struct fw_stat
 	state_apply(live, rs, true, d);
 	check_run(rs, live, &co, d);
 	sets_free(&sets);
-	/* point each problem in the output back at the template line that made it */
-	const struct rendered *r = &run->rendered[run->nrendered - 1];
-	bool lockout = false;
-	for (size_t i = first, n = d->n; i < n; i++) {
-		const struct loc *l = &d->v[i].loc;
-		if (l->src == src && l->line >= 1 && (size_t)l->line <= r->norigin && r->origin[l->line - 1].src)
-			diag_note(d, d->v[i].id, r->origin[l->line - 1], "the rule above comes from this template line");
-		lockout |= !strcmp(d->v[i].id, "lockout");
-	}
-	/* and a lockout at the config's words for SSH */
-	if (lockout)
-		diag_note(d, "lockout", p->ssh_port_loc, "SSH is port %u (%s): let it in with [host] tcp = %u, or allow "
-			  "your address in [host] allow; ssh_port = 0 turns this check off", p->ssh_port,
-			  p->ssh_port_loc.src ? "ssh_port, set here" : "[global] ssh_port's default", p->ssh_port);
+	locate_generated(d, first, src, &run->rendered[run->nrendered - 1], p);
 	if (diags_failed(d)) {
 		*code = EXIT_INVARIANT;
 		return NULL;

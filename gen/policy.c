@@ -299,9 +299,26 @@ static void build_set(struct policy *p, struct ipset_def *set, const struct csec
 	}
 }
 
+/* [host] / [containers] allow = 0.0.0.0/0: every address may reach every
+ * port, and the scope's final DROP could never match. */
+static void refuse_everyone(const struct csection *s, const struct source_list *allow, struct diags *d)
+{
+	for (size_t i = 0; i < allow->n; i++) {
+		const struct source_ref *r = &allow->v[i];
+		if (r->is_set || r->addr.prefix != 0)
+			continue;
+		char buf[ADDR_STRLEN];
+		addr_format(&r->addr, buf, true);
+		diag_error(d, "allow-everyone", r->loc, "'%s' is every address: [%s] allow would let anyone reach every "
+			   "port, and its final DROP would never match; to open ports to everyone, list them in [%s] tcp/udp",
+			   buf, s->def->kind, s->def->kind);
+	}
+}
+
 static void build_scope(struct policy *p, struct scope_policy *sc, const struct csection *s, struct diags *d)
 {
 	each_item(p, s, "allow", &sc->allow, add_source, d);
+	refuse_everyone(s, &sc->allow, d);
 	each_item(p, s, "tcp", &sc->tcp, add_port, d);
 	each_item(p, s, "udp", &sc->udp, add_port, d);
 	if (config_has_key(s, "icmp")) {

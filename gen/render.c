@@ -14,6 +14,7 @@ struct tvar {
 	const char *name;
 	const char *const *fields; /* NULL-terminated */
 	char **cells;              /* nrows x nfields */
+	struct loc *at;            /* where the config wrote each row (src NULL: a default) */
 	size_t nrows, cap;
 };
 
@@ -53,13 +54,21 @@ static void row(struct tvar *v, ...)
 	if (v->nrows == v->cap) {
 		v->cap = v->cap ? v->cap * 2 : 8;
 		v->cells = xrealloc(v->cells, v->cap * (nf ? nf : 1) * sizeof(char *));
+		v->at = xrealloc(v->at, v->cap * sizeof(*v->at));
 	}
+	v->at[v->nrows] = (struct loc){0};
 	va_list ap;
 	va_start(ap, v);
 	for (size_t i = 0; i < nf; i++)
 		v->cells[v->nrows * nf + i] = va_arg(ap, char *);
 	va_end(ap);
 	v->nrows++;
+}
+
+/* The config location of the row just added. */
+static void row_at(struct tvar *v, struct loc at)
+{
+	v->at[v->nrows - 1] = at;
 }
 
 static void scalar(struct tenv *e, const char *name, char *value)
@@ -91,8 +100,10 @@ static void source_rows(struct tvar *v, const struct policy *p, const struct sou
 {
 	for (size_t i = 0; i < l->n; i++) {
 		char *m = source_match(p, &l->v[i], f);
-		if (m)
+		if (m) {
 			row(v, m);
+			row_at(v, l->v[i].loc);
+		}
 	}
 }
 
@@ -105,10 +116,14 @@ static char *port_text(const struct port_range *r)
 
 static void public_rows(struct tvar *v, const struct scope_policy *sc)
 {
-	for (size_t i = 0; i < sc->tcp.n; i++)
+	for (size_t i = 0; i < sc->tcp.n; i++) {
 		row(v, xstrdup("tcp"), port_text(&sc->tcp.v[i]));
-	for (size_t i = 0; i < sc->udp.n; i++)
+		row_at(v, sc->tcp.locs[i]);
+	}
+	for (size_t i = 0; i < sc->udp.n; i++) {
 		row(v, xstrdup("udp"), port_text(&sc->udp.v[i]));
+		row_at(v, sc->udp.locs[i]);
+	}
 }
 
 static void port_allow_rows(struct tvar *v, const struct policy *p, enum scope scope, enum family f)
@@ -119,9 +134,10 @@ static void port_allow_rows(struct tvar *v, const struct policy *p, enum scope s
 			continue;
 		for (size_t k = 0; k < pa->allow.n; k++) {
 			char *m = source_match(p, &pa->allow.v[k], f);
-			if (m)
-				row(v, xstrdup(pa->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&pa->port), m,
-				    xstrdup(pa->name));
+			if (!m)
+				continue;
+			row(v, xstrdup(pa->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&pa->port), m, xstrdup(pa->name));
+			row_at(v, pa->allow.v[k].loc);
 		}
 	}
 }
@@ -146,8 +162,10 @@ static void build_env(struct tenv *e, const struct policy *p, enum family f, boo
 	for (int i = 0; v6 && ndp_types[i]; i++)
 		row(ndp, xstrdup(ndp_types[i]));
 	struct tvar *bridges = var(e, "bridges", name_fields);
-	for (size_t i = 0; i < p->bridges.n; i++)
+	for (size_t i = 0; i < p->bridges.n; i++) {
 		row(bridges, xstrdup(p->bridges.v[i]));
+		row_at(bridges, p->bridges.locs[i]);
+	}
 	struct tvar *subnets = var(e, "subnets", net_fields);
 	for (size_t i = 0; i < p->nsubnets; i++) {
 		char buf[ADDR_STRLEN];
@@ -168,8 +186,10 @@ static void build_env(struct tenv *e, const struct policy *p, enum family f, boo
 	source_rows(var(e, "host_allow", match_fields), p, &p->host.allow, f);
 	source_rows(var(e, "containers_allow", match_fields), p, &p->containers.allow, f);
 	struct tvar *final = var(e, "final", match_fields);
-	for (size_t i = 0; i < p->external.n; i++)
+	for (size_t i = 0; i < p->external.n; i++) {
 		row(final, xasprintf("-i %s", p->external.v[i]));
+		row_at(final, p->external.locs[i]);
+	}
 	if (!p->external.n)
 		row(final, xstrdup(""));
 }
@@ -181,6 +201,7 @@ static void env_free(struct tenv *e)
 		for (size_t k = 0; k < cells; k++)
 			free(e->v[i].cells[k]);
 		free(e->v[i].cells);
+		free(e->v[i].at);
 	}
 }
 
@@ -286,7 +307,7 @@ struct pass {
 	const char *chain;   /* NULL: the lines stay where the template puts them */
 };
 
-static void emit_line(struct rendered *out, struct strbuf *sb, const char *text, struct loc origin)
+static void emit_line(struct rendered *out, struct strbuf *sb, const char *text, struct line_origin origin)
 {
 	add_collapsed(sb, text);
 	if (!out)
@@ -296,7 +317,7 @@ static void emit_line(struct rendered *out, struct strbuf *sb, const char *text,
 }
 
 static void expand(const struct pass *ps, const char *line, size_t len, const struct ref *refs, size_t nrefs,
-		   struct rendered *out, struct strbuf *sb, struct loc origin)
+		   struct rendered *out, struct strbuf *sb, struct loc tmpl)
 {
 	const struct tenv *e = ps->env;
 	/* the distinct lists of the line and an odometer over their rows */
@@ -330,6 +351,11 @@ static void expand(const struct pass *ps, const char *line, size_t len, const st
 			/* containers.rules appends to DOCKER-USER (checked when the template is read) */
 			text += strspn(text, " \t") + strlen("-A " CONTAINER_CHAIN);
 			text = moved = xasprintf("-A %s%s", ps->chain, text);
+		}
+		struct line_origin origin = {.tmpl = tmpl};
+		for (size_t k = 0; k < nl && !origin.config.src; k++) {
+			const struct tvar *v = &e->v[lists[k]];
+			origin.config = v->at[pos[k]];
 		}
 		emit_line(out, sb, text, origin);
 		free(moved);
@@ -415,12 +441,12 @@ static void fix_jump(struct rendered *out, struct strbuf *sb, struct fw_state *l
 		const struct rule *r = c->rules[i];
 		if (r->target && !strcmp(r->target, to)) {
 			char *line = xasprintf("-D %s %.*s", from, (int)r->spec_len, r->spec);
-			emit_line(out, sb, line, (struct loc){0});
+			emit_line(out, sb, line, (struct line_origin){0});
 			free(line);
 		}
 	}
 	char *line = xasprintf("-I %s 1 -j %s", from, to);
-	emit_line(out, sb, line, (struct loc){0});
+	emit_line(out, sb, line, (struct line_origin){0});
 	free(line);
 }
 
@@ -435,23 +461,23 @@ bool render_rules(const struct policy *p, enum family f, const char *template_di
 	struct pass plain = {.env = &e}, guard = {.env = &guard_env, .chain = GUARD_CHAIN};
 	char *head = xasprintf("# dfwgen: IPv%d rules for %s --noflush (load dfwgen's ipsets first)",
 			       f, f == FAM_V4 ? "iptables-restore" : "ip6tables-restore");
-	emit_line(out, &sb, head, (struct loc){0});
+	emit_line(out, &sb, head, (struct line_origin){0});
 	free(head);
 	/* the guard first: it closes published ports whatever filter FORWARD holds */
-	emit_line(out, &sb, "*" GUARD_TABLE, (struct loc){0});
-	emit_line(out, &sb, ":" GUARD_CHAIN " - [0:0]", (struct loc){0});
+	emit_line(out, &sb, "*" GUARD_TABLE, (struct line_origin){0});
+	emit_line(out, &sb, ":" GUARD_CHAIN " - [0:0]", (struct line_origin){0});
 	bool guard_ok = render_template(&guard, template_dir, "containers.rules", out, &sb, d);
 	fix_jump(out, &sb, live, GUARD_TABLE, "FORWARD", GUARD_CHAIN);
-	emit_line(out, &sb, "COMMIT", (struct loc){0});
-	emit_line(out, &sb, "*filter", (struct loc){0});
-	emit_line(out, &sb, ":" HOST_CHAIN " - [0:0]", (struct loc){0});
-	emit_line(out, &sb, ":" CONTAINER_CHAIN " - [0:0]", (struct loc){0});
+	emit_line(out, &sb, "COMMIT", (struct line_origin){0});
+	emit_line(out, &sb, "*filter", (struct line_origin){0});
+	emit_line(out, &sb, ":" HOST_CHAIN " - [0:0]", (struct line_origin){0});
+	emit_line(out, &sb, ":" CONTAINER_CHAIN " - [0:0]", (struct line_origin){0});
 	bool ok = render_template(&plain, template_dir, "host.rules", out, &sb, d);
 	/* a broken containers.rules was reported by the guard pass already */
 	ok &= guard_ok && render_template(&plain, template_dir, "containers.rules", out, &sb, d);
 	fix_jump(out, &sb, live, "filter", "INPUT", HOST_CHAIN);
 	fix_jump(out, &sb, live, "filter", "FORWARD", CONTAINER_CHAIN);
-	emit_line(out, &sb, "COMMIT", (struct loc){0});
+	emit_line(out, &sb, "COMMIT", (struct line_origin){0});
 	env_free(&e);
 	env_free(&guard_env);
 	out->text = sb_steal(&sb);

@@ -26,9 +26,17 @@ extern const struct dfw_chain dfw_chains[DFW_CHAINS];
  * line has. */
 bool rule_has_dfwgen_comment(const struct rule *r);
 
+/* Where an output line came from: its template line, and the config value
+ * whose row filled it in (the first one the line names that was written in
+ * the config; src NULL: none, a default or no template at all). */
+struct line_origin {
+	struct loc tmpl;
+	struct loc config;
+};
+
 struct rendered {
 	char *text;
-	struct loc *origin; /* template line of each output line (loc.src NULL: not from a template) */
+	struct line_origin *origin; /* one per output line */
 	size_t norigin;
 	struct source **templates;
 	size_t ntemplates;

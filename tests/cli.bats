@@ -85,7 +85,7 @@ setup() {
 	run -1 --separate-stderr "$DFWGEN" -t "$BATS_TEST_TMPDIR/tpl" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --live none
 	assert_equal "$output" ""
 	[[ "$stderr" == *"[unreachable-rule]"* ]]
-	[[ "$stderr" == *"tpl/host.rules:$added: note: the rule above comes from this template line"* ]]
+	[[ "$stderr" == *"tpl/host.rules:$added: note: the rule comes from this template line"* ]]
 	sed -i '$d' "$BATS_TEST_TMPDIR/tpl/host.rules"
 	sed -i 's/^-A FILTERS {{host_allow.match}}/-A FILTERS -p tcp --dport 8443 -j ACCEPT\n&/' "$BATS_TEST_TMPDIR/tpl/host.rules"
 	run -0 "$DFWGEN" -t "$BATS_TEST_TMPDIR/tpl" -c "$CONF" -d "$BATS_TEST_TMPDIR/empty" --live none

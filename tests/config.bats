@@ -76,10 +76,44 @@ setup() { load test_helper; }
 	c=$(cfg c.ini <<<$'[global]\nssh_port = 2222\n[host]\ntcp = 22')
 	run -1 --separate-stderr dfwc "$c"
 	assert_equal "$output" ""
-	[[ "$stderr" == *"error: this rule drops SSH (tcp/2222) before any rule lets it in: applying it would lock you out [lockout]"* ]]
-	[[ "$stderr" == *"templates/host.rules:"*"note: the rule above comes from this template line [lockout]"* ]]
-	# and the config line that set the port, with what would fix it
-	[[ "$stderr" == *"c.ini:2:12: note: SSH is port 2222 (ssh_port, set here): let it in with [host] tcp = 2222"* ]]
+	# located at the config line that set the port first, then the rule and its template line
+	[[ "$stderr" == *"/c.ini:2:12: error: this rule drops SSH (tcp/2222) before any rule lets it in: applying it would lock you out [lockout]"* ]]
+	[[ "$stderr" == *"<generated IPv4 rules>:"*": note: in the generated rule [lockout]"* ]]
+	[[ "$stderr" == *"templates/host.rules:"*"note: the rule comes from this template line [lockout]"* ]]
+	# with what would fix it
+	[[ "$stderr" == *"note: SSH is port 2222 ([global] ssh_port): let it in with [host] tcp = 2222"* ]]
+	# the error comes first
+	run -0 head -1 <<<"$stderr"
+	assert_output --partial "c.ini:2:12: error:"
+}
+
+@test "allow = 0.0.0.0/0 in [host] or [containers] is an error at the config line, not a dead DROP" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\nallow = 10.0.0.1, 0.0.0.0/0\n[containers]\nallow = ::/0')
+	run -2 --separate-stderr dfwc "$c"
+	assert_output ''
+	[[ "$stderr" == *"c.ini:3:19: error: '0.0.0.0/0' is every address: [host] allow would let anyone reach every port, and its final DROP would never match; to open ports to everyone, list them in [host] tcp/udp [allow-everyone]"* ]]
+	[[ "$stderr" == *"c.ini:5:9: error: '::/0' is every address: [containers] allow"* ]]
+	[[ "$stderr" != *"shadowed-rule"* ]]
+	# a [port] allowlist of everyone is a public port: fine
+	c=$(cfg d.ini <<<$'[host]\ntcp = 22\n[port web]\nport = 80\nallow = 0.0.0.0/0')
+	run -0 dfwc "$c"
+}
+
+@test "a finding in a generated rule points at the config value that made it, then at the rule and template" {
+	c=$(cfg c.ini <<<$'[host]
+tcp = 22
+[containers]
+allow = 10.0.0.0/8, 10.1.0.0/16')
+	run -0 --separate-stderr dfwc "$c"
+	# 10.1.0.0/16 lies in 10.0.0.0/8: redundant, at its column of the allow line
+	run -0 grep -c "c.ini:4:21: warning: redundant: " <<<"$stderr"
+	assert_output 2
+	run -0 grep -A4 -m1 "c.ini:4:21: warning: redundant: " <<<"$stderr"
+	assert_line --index 1 '  allow = 10.0.0.0/8, 10.1.0.0/16'
+	assert_line --index 3 --regexp '^<generated IPv4 rules>:[0-9]+: note: in the generated rule \[redundant-rule\]$'
+	assert_line --index 4 --partial '-s 10.1.0.0/16 -m comment --comment "dfwgen: [containers] allow" -j RETURN'
+	run -0 grep -c "containers.rules:[0-9]*: note: the rule comes from this template line \[redundant-rule\]" <<<"$stderr"
+	assert_output 2
 }
 
 @test "ssh_port is satisfied by a trusted set that may reach every port" {
