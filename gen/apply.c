@@ -6,6 +6,7 @@
 #include "members.h"
 #include "render.h"
 #include "setload.h"
+#include "sets.h"
 #include "util.h"
 
 #include <errno.h>
@@ -132,9 +133,11 @@ static size_t foreign_rules(struct fw_state *live, int fam, const struct owned *
  * 1.87 s; 400,000 (45%) in place 1.89 s, rebuilt 1.76 s. */
 #define IN_PLACE_MAX_PERCENT 30
 
+/* What loading a generation's sets takes: blocks rebuilt through their twin
+ * (three `ipset restore` steps, see load_sets) and members changed in place. */
 struct set_plan {
-	struct strbuf full;       /* blocks to build and swap in (ipset restore) */
-	struct strbuf adds, dels; /* in place: "add SET MEMBER -exist" / "del ..." */
+	struct strbuf head, members, swaps; /* rebuilt: creates and flushes; adds; swaps and destroys */
+	struct strbuf adds, dels;           /* in place: "add SET MEMBER -exist" / "del ..." */
 	const char *set;
 };
 
@@ -152,52 +155,43 @@ static void in_place_line(void *arg, bool add, const struct addr *a)
 	sb_addf(add ? &sp->adds : &sp->dels, "%s %s %s -exist\n", add ? "add" : "del", sp->set, text);
 }
 
-/* What each block of dfwgen's ipset file (one per set and family, opened by
- * a "# [set" line) needs, set by set against what the kernel holds:
- * - nothing, when the set holds exactly the block's members (a big list
- *   unchanged costs no reload and no kernel churn);
+/* What each set of a generation needs, against what the kernel holds:
+ * - nothing, when the set holds exactly its members (a big list unchanged
+ *   costs no reload and no kernel churn);
  * - in place, when few members change: adds first, then deletes, so that an
  *   allowlist (every dfw- set is one) never lacks a member the old and the
  *   new configuration both have;
- * - the block itself otherwise: a twin made, filled and swapped in at once.
- *   When the set exists, its `create` line goes: `create -exist` with another
- *   maxelem or hashsize (a list that grew) would fail; the twin has the new
- *   size. */
-static void plan_sets(const char *sets, struct set_plan *sp)
+ * - a rebuild otherwise: a twin made, filled and swapped in at once. When
+ *   the set exists, its own create line is left out: `create -exist` with
+ *   another maxelem or hashsize (a list that grew) would fail; the twin has
+ *   the new size. */
+static void plan_block(const struct set_block *b, struct set_plan *sp)
 {
-	const char *block = sets;
-	while (block && *block) {
-		const char *next = strstr(block + 1, "\n# [set ");
-		next = next ? next + 1 : NULL;
-		size_t len = next ? (size_t)(next - block) : strlen(block);
-		const char *end = block + len, *create = strstr(block, "\ncreate ");
-		char name[64] = "", type[32] = "";
-		if (create && create < end)
-			sscanf(create + 8, "%63s %31s", name, type);
-		struct set_members live = {0};
-		bool listed = name[0] && setload_list(name, &live);
-		if (!listed || !live.exists || strcmp(live.type, type)) {
-			sb_addn(&sp->full, block, len); /* a new set, or one ipset must judge */
+	struct set_members live = {0};
+	bool listed = setload_list(b->name, &live);
+	if (!listed || !live.exists || strcmp(live.type, b->type)) {
+		set_block_text(b, true, &sp->head, &sp->members, &sp->swaps); /* a new set, or one ipset must judge */
+	} else if (!members_same(b->members, b->n, live.v, live.n)) {
+		size_t adds = 0, changes = members_diff(b->members, b->n, live.v, live.n, count_add, &adds);
+		size_t biggest = b->n > live.n ? b->n : live.n;
+		/* adds come first: for a moment the set holds old and new */
+		if (changes * 100 <= biggest * IN_PLACE_MAX_PERCENT && live.n + adds <= live.maxelem) {
+			sp->set = b->name;
+			members_diff(b->members, b->n, live.v, live.n, in_place_line, sp);
 		} else {
-			size_t nw, adds = 0, changes = 0;
-			struct addr *want = members_from_ipset(block, end, name, &nw);
-			if (!members_same(want, nw, live.v, live.n))
-				changes = members_diff(want, nw, live.v, live.n, count_add, &adds);
-			size_t biggest = nw > live.n ? nw : live.n;
-			/* adds come first: for a moment the set holds old and new */
-			if (changes && changes * 100 <= biggest * IN_PLACE_MAX_PERCENT && live.n + adds <= live.maxelem) {
-				sp->set = name;
-				members_diff(want, nw, live.v, live.n, in_place_line, sp);
-			} else if (changes) {
-				const char *eol = strchr(create + 1, '\n');
-				sb_addn(&sp->full, block, (size_t)(create + 1 - block));
-				sb_addn(&sp->full, eol + 1, (size_t)(end - (eol + 1)));
-			}
-			free(want);
+			set_block_text(b, false, &sp->head, &sp->members, &sp->swaps);
 		}
-		set_members_free(&live);
-		block = next;
 	}
+	set_members_free(&live);
+}
+
+static void set_plan_free(struct set_plan *sp)
+{
+	sb_free(&sp->head);
+	sb_free(&sp->members);
+	sb_free(&sp->swaps);
+	sb_free(&sp->adds);
+	sb_free(&sp->dels);
 }
 
 static bool run_step(const char *const *argv, const char *input, const char *what, struct diags *d)
@@ -210,31 +204,18 @@ static bool run_step(const char *const *argv, const char *input, const char *wha
 	return r.status == 0;
 }
 
-/* An ipset file in three steps: `ipset restore` makes and empties the sets,
- * the members go in over netlink (ten times faster than through `ipset
- * restore`), and `ipset restore` swaps the new sets in, all after all are
- * full. Should the netlink step fail, the members go through `ipset restore`,
- * which loads them or says why not. */
-static bool load_sets(const char *text, struct diags *d)
+/* The rebuilt sets in three steps: `ipset restore` makes and empties the
+ * twins, the members go in over netlink (ten times faster than through
+ * `ipset restore`), and `ipset restore` swaps the twins in, all after all
+ * are full. Should the netlink step fail, the members go through `ipset
+ * restore`, which loads them or says why not. */
+static bool load_sets(const struct set_plan *sp, struct diags *d)
 {
-	struct strbuf head = {0}, members = {0}, swaps = {0};
-	for (const char *line = text; *line;) {
-		const char *nl = strchr(line, '\n');
-		size_t len = nl ? (size_t)(nl - line) + 1 : strlen(line);
-		struct strbuf *to = str_has_prefix(line, "add ") ? &members :
-				    str_has_prefix(line, "swap ") || str_has_prefix(line, "destroy ") ? &swaps : &head;
-		sb_addn(to, line, len);
-		line += len;
-	}
 	const char *ipset[] = {"ipset", "restore", NULL};
-	bool ok = run_step(ipset, head.buf ? head.buf : "", "loading the sets", d) &&
-		  (!members.len || (!fault_wanted("netlink") && setload_run(members.buf)) ||
-		   run_step(ipset, members.buf, "loading the sets", d)) &&
-		  (!swaps.len || run_step(ipset, swaps.buf, "loading the sets", d));
-	sb_free(&head);
-	sb_free(&members);
-	sb_free(&swaps);
-	return ok;
+	return run_step(ipset, sp->head.buf ? sp->head.buf : "", "loading the sets", d) &&
+	       (!sp->members.len || (!fault_wanted("netlink") && setload_run(sp->members.buf)) ||
+		run_step(ipset, sp->members.buf, "loading the sets", d)) &&
+	       (!sp->swaps.len || run_step(ipset, sp->swaps.buf, "loading the sets", d));
 }
 
 /* One restore per family and table: iptables-restore commits a table in one
@@ -330,18 +311,24 @@ static bool load_generation(const struct plan *p, const struct generation *g, co
 			    const char *spare_sets, const bool in_sync[2], struct diags *d)
 {
 	struct set_plan sp = {0};
-	plan_sets(g ? g->sets : "", &sp);
+	struct set_blocks blocks = {0};
+	if (g && !set_blocks_read(g->sets, &blocks)) {
+		diag_error(d, "state-damaged", (struct loc){0}, "generation %s holds sets dfwgen did not write; nothing "
+			   "was loaded", g->id);
+		return false;
+	}
+	for (size_t i = 0; i < blocks.n; i++)
+		plan_block(&blocks.v[i], &sp);
+	set_blocks_free(&blocks);
 	const char *ipset[] = {"ipset", "restore", NULL};
 	bool ok = !sp.adds.len || setload_run(sp.adds.buf) || run_step(ipset, sp.adds.buf, "adding set members", d);
 	if (ok)
 		fault_point("after-adds");
-	ok = ok && (!sp.full.len || load_sets(sp.full.buf, d));
+	ok = ok && (!sp.head.len || load_sets(&sp, d));
 	if (ok)
 		fault_point("after-swaps");
 	ok = ok && (!sp.dels.len || setload_run(sp.dels.buf) || run_step(ipset, sp.dels.buf, "deleting set members", d));
-	sb_free(&sp.full);
-	sb_free(&sp.adds);
-	sb_free(&sp.dels);
+	set_plan_free(&sp);
 	if (ok)
 		fault_point("after-sets");
 	for (int f = 0; f < 2 && ok; f++) {

@@ -17,8 +17,6 @@ struct plan {
 	struct fw_state *live_state[2];     /* that, parsed */
 	struct fw_state *after_state[2];    /* that with the rules applied (simulated) */
 	const char *sets;                   /* ipset restore input */
-	char **set_names;                   /* every dfw- set the rules use */
-	size_t nset_names;
 	const char *host_chain, *container_chain;
 	const char *guard_chain, *guard_table; /* the container rules again, run first */
 	struct generation gen;              /* what apply puts in force */

@@ -5,6 +5,7 @@
 #include "members.h"
 #include "render.h"
 #include "setload.h"
+#include "sets.h"
 #include "util.h"
 
 #include <errno.h>
@@ -143,28 +144,29 @@ static void report_member(struct drifts *ds, const char *set, const struct chang
  * fraction of the time `ipset save` takes to print them. */
 static void set_drift(struct drifts *ds, const struct plan *p)
 {
-	for (size_t i = 0; i < p->nset_names; i++) {
-		const char *name = p->set_names[i];
+	struct set_blocks want;
+	if (!set_blocks_read(p->sets, &want))
+		return; /* sets_render's own text: cannot happen */
+	for (size_t i = 0; i < want.n; i++) {
+		const struct set_block *b = &want.v[i];
 		struct set_members live;
-		size_t nw;
-		if (!setload_list(name, &live)) {
-			add_drift(ds, 0, "set", xasprintf("set %s cannot be read", name));
+		if (!setload_list(b->name, &live)) {
+			add_drift(ds, 0, "set", xasprintf("set %s cannot be read", b->name));
 			continue;
 		}
 		if (!live.exists)
-			add_drift(ds, 0, "set", xasprintf("set %s does not exist", name));
-		struct addr *want = members_from_ipset(p->sets, p->sets + strlen(p->sets), name, &nw);
-		struct drift_sink sink = {ds, name, NULL, 0, 0};
-		if (!members_same(want, nw, live.v, live.n))
-			members_diff(want, nw, live.v, live.n, member_drift, &sink);
+			add_drift(ds, 0, "set", xasprintf("set %s does not exist", b->name));
+		struct drift_sink sink = {ds, b->name, NULL, 0, 0};
+		if (!members_same(b->members, b->n, live.v, live.n))
+			members_diff(b->members, b->n, live.v, live.n, member_drift, &sink);
 		/* reported in address order, adds first */
 		qsort(sink.v, sink.n, sizeof(*sink.v), cmp_change);
 		for (size_t k = 0; k < sink.n; k++)
-			report_member(ds, name, &sink.v[k]);
+			report_member(ds, b->name, &sink.v[k]);
 		free(sink.v);
-		free(want);
 		set_members_free(&live);
 	}
+	set_blocks_free(&want);
 }
 
 /* One family's jumps and chains. strict: FORWARD's jump to DOCKER-USER must

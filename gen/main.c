@@ -330,7 +330,6 @@ struct run {
 	struct rendered *rendered;
 	size_t nrendered, rendered_cap;
 	char *sets_text;
-	size_t set_names_cap;
 };
 
 static struct source *keep_source(struct run *run, struct source *src)
@@ -561,13 +560,6 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 	}
 	if (code != EXIT_OK)
 		return code;
-	struct set_catalog sets = {0};
-	sets_from_policy(&sets, run->p);
-	for (size_t i = 0; i < sets.n; i++) {
-		if (policy_family_on(run->p, sets.v[i].family))
-			VEC_PUSH(pl->set_names, pl->nset_names, run->set_names_cap, xstrdup(sets.v[i].name));
-	}
-	sets_free(&sets);
 	pl->sets = run->sets_text = sets_render(run->p);
 	return EXIT_OK;
 }
@@ -618,7 +610,6 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 		state_free(&st[f][1]);
 	}
 	generation_free(&pl.gen);
-	free_list(pl.set_names, pl.nset_names);
 	return code;
 }
 

@@ -14,32 +14,6 @@ int members_cmp(const void *a, const void *b)
 	return c ? c : x->prefix - y->prefix;
 }
 
-/* The members dfwgen's ipset file puts into SET (its "add SET.n MEMBER"
- * lines). */
-struct addr *members_from_ipset(const char *text, const char *end, const char *set, size_t *n)
-{
-	struct addr *v = NULL;
-	size_t cap = 0, setlen = strlen(set);
-	*n = 0;
-	for (const char *line = text; line && *line && line < end;) {
-		const char *eol = strchrnul(line, '\n');
-		if (!strncmp(line, "add ", 4) && !strncmp(line + 4, set, setlen) && !strncmp(line + 4 + setlen, ".n ", 3)) {
-			const char *m = line + 7 + setlen, *why;
-			char word[ADDR_STRLEN];
-			size_t len = strcspn(m, " \n");
-			struct addr a;
-			if (len && len < sizeof(word)) {
-				memcpy(word, m, len);
-				word[len] = '\0';
-				if (addr_parse(word, &a, &why))
-					VEC_PUSH(v, *n, cap, a);
-			}
-		}
-		line = *eol ? eol + 1 : eol;
-	}
-	return v;
-}
-
 static uint64_t addr_hash(const struct addr *a)
 {
 	return hash_bytes(a->bytes, sizeof(a->bytes)) ^ (uint64_t)a->prefix << 8 ^ (uint64_t)a->family;

@@ -56,6 +56,105 @@ char *sets_render(const struct policy *p)
 	return sb_steal(&sb);
 }
 
+/* ---- dfwgen's own ipset file, typed ---- */
+
+static struct set_block *block_named(struct set_blocks *bs, const char *name, size_t len)
+{
+	for (size_t i = bs->n; i-- > 0;) { /* the adds follow their create */
+		if (strlen(bs->v[i].name) == len && !memcmp(bs->v[i].name, name, len))
+			return &bs->v[i];
+	}
+	return NULL;
+}
+
+/* "create NAME SPEC": a new block; the twin's (NAME.n) adds nothing. */
+static bool read_create(struct set_blocks *bs, const char *line, size_t len)
+{
+	const char *name = line + 7, *end = line + len, *sp = memchr(name, ' ', (size_t)(end - name));
+	if (!sp || sp == name)
+		return false;
+	size_t nlen = (size_t)(sp - name);
+	if (nlen > IPSET_NAME_MAX)
+		return false;
+	if (nlen > 2 && !memcmp(sp - 2, ".n", 2))
+		return block_named(bs, name, nlen - 2) != NULL;
+	const char *spec = sp + 1, *tend = memchr(spec, ' ', (size_t)(end - spec));
+	struct set_block b = {.name = xstrndup(name, nlen), .spec = xstrndup(spec, (size_t)(end - spec)),
+			      .type = xstrndup(spec, (size_t)((tend ? tend : end) - spec))};
+	VEC_PUSH(bs->v, bs->n, bs->cap, b);
+	return true;
+}
+
+/* "add NAME.n MEMBER -exist" */
+static bool read_add(struct set_blocks *bs, const char *line, size_t len)
+{
+	const char *name = line + 4, *end = line + len, *sp = memchr(name, ' ', (size_t)(end - name));
+	if (!sp || sp - name < 3 || memcmp(sp - 2, ".n", 2))
+		return false;
+	struct set_block *b = block_named(bs, name, (size_t)(sp - 2 - name));
+	const char *m = sp + 1, *mend = memchr(m, ' ', (size_t)(end - m));
+	char word[ADDR_STRLEN];
+	size_t n = (size_t)((mend ? mend : end) - m);
+	struct addr a;
+	const char *why;
+	if (!b || !n || n >= sizeof(word))
+		return false;
+	memcpy(word, m, n);
+	word[n] = '\0';
+	if (!addr_parse(word, &a, &why))
+		return false;
+	VEC_PUSH(b->members, b->n, b->cap, a);
+	return true;
+}
+
+bool set_blocks_read(const char *text, struct set_blocks *out)
+{
+	static const char *const skipped[] = {"#", "flush ", "swap ", "destroy "};
+	memset(out, 0, sizeof(*out));
+	for (const char *line = text; *line;) {
+		const char *eol = strchrnul(line, '\n');
+		size_t len = (size_t)(eol - line);
+		bool ok = str_has_prefix(line, "create ") ? read_create(out, line, len) :
+			  str_has_prefix(line, "add ") ? read_add(out, line, len) : false;
+		for (size_t i = 0; !ok && i < sizeof(skipped) / sizeof(*skipped); i++)
+			ok = str_has_prefix(line, skipped[i]);
+		if (!ok) {
+			set_blocks_free(out);
+			return false;
+		}
+		line = *eol ? eol + 1 : eol;
+	}
+	return true;
+}
+
+void set_blocks_free(struct set_blocks *bs)
+{
+	for (size_t i = 0; i < bs->n; i++) {
+		free(bs->v[i].name);
+		free(bs->v[i].spec);
+		free(bs->v[i].type);
+		free(bs->v[i].members);
+	}
+	free(bs->v);
+	memset(bs, 0, sizeof(*bs));
+}
+
+void set_block_text(const struct set_block *b, bool with_create, struct strbuf *head, struct strbuf *members,
+		    struct strbuf *swaps)
+{
+	if (with_create)
+		sb_addf(head, "create %s %s\n", b->name, b->spec);
+	sb_addf(head, "create %s.n %s\nflush %s.n\n", b->name, b->spec, b->name);
+	char line[IPSET_NAME_MAX + ADDR_STRLEN + 16];
+	int plen = snprintf(line, sizeof(line), "add %s.n ", b->name);
+	for (size_t i = 0; i < b->n; i++) {
+		size_t len = (size_t)plen + addr_format(&b->members[i], line + plen, false);
+		memcpy(line + len, " -exist\n", 8);
+		sb_addn(members, line, len + 8);
+	}
+	sb_addf(swaps, "swap %s.n %s\ndestroy %s.n\n", b->name, b->name, b->name);
+}
+
 static struct set_info *add_info(struct set_catalog *c, const char *name, enum family f, const char *type,
 				 unsigned long maxelem, struct loc loc)
 {

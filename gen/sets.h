@@ -23,8 +23,34 @@ struct set_catalog {
 	bool given; /* sets were described: a set not in the catalogue is an error */
 };
 
+/* One dfw- set as dfwgen's ipset file describes it: its create arguments and
+ * its members. The file is the persisted form (a generation stores it); this
+ * is what apply works on. */
+struct set_block {
+	char *name;           /* "dfw-NAME-4"; its twin while loading is NAME.n */
+	char *spec;           /* the create line after the name: "hash:net family inet ... -exist" */
+	char *type;           /* "hash:net" */
+	struct addr *members;
+	size_t n, cap;
+};
+
+struct set_blocks {
+	struct set_block *v;
+	size_t n, cap;
+};
+
 /* The ipset restore text for the policy's sets, both families, replaced atomically. */
 char *sets_render(const struct policy *p);
+/* Reads dfwgen's own ipset file (sets_render's, as a generation stores it)
+ * into blocks; false when a line is not one it writes. */
+bool set_blocks_read(const char *text, struct set_blocks *out);
+void set_blocks_free(struct set_blocks *b);
+/* Appends what loads block b through its twin: to head its create lines
+ * (the set's own one only when with_create: an existing set keeps its
+ * size) and the twin's flush, to members an add line per member, to swaps
+ * the swap into place and the twin's destroy. */
+void set_block_text(const struct set_block *b, bool with_create, struct strbuf *head, struct strbuf *members,
+		    struct strbuf *swaps);
 void sets_from_policy(struct set_catalog *c, const struct policy *p);
 /* Reads an ipset restore file (create/add/swap/destroy/flush lines). */
 void sets_parse(struct set_catalog *c, const struct source *src, struct diags *d);

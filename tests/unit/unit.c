@@ -8,6 +8,7 @@
 #include "iptcat.h"
 #include "rule.h"
 #include "ruleset.h"
+#include "sets.h"
 #include "shadow.h"
 
 #include <stdio.h>
@@ -287,6 +288,41 @@ static void test_entries(void)
 	source_free(src);
 }
 
+/* dfwgen's ipset file read back as typed blocks, and written again */
+static void test_set_blocks(void)
+{
+	const char *text = "# [set a], IPv4: 2 entries\n"
+		"create dfw-a-4 hash:net family inet hashsize 1024 maxelem 65536 -exist\n"
+		"create dfw-a-4.n hash:net family inet hashsize 1024 maxelem 65536 -exist\n"
+		"flush dfw-a-4.n\nadd dfw-a-4.n 10.0.0.1 -exist\nadd dfw-a-4.n 192.0.2.0/24 -exist\n"
+		"swap dfw-a-4.n dfw-a-4\ndestroy dfw-a-4.n\n"
+		"# [set b], IPv6: 0 entries\n"
+		"create dfw-b-6 hash:ip family inet6 hashsize 1024 maxelem 65536 -exist\n"
+		"create dfw-b-6.n hash:ip family inet6 hashsize 1024 maxelem 65536 -exist\n"
+		"flush dfw-b-6.n\nswap dfw-b-6.n dfw-b-6\ndestroy dfw-b-6.n\n";
+	struct set_blocks bs;
+	CHECK(set_blocks_read(text, &bs) && bs.n == 2);
+	if (bs.n != 2)
+		return;
+	CHECK(!strcmp(bs.v[0].name, "dfw-a-4") && !strcmp(bs.v[0].type, "hash:net") && bs.v[0].n == 2);
+	CHECK(!strcmp(bs.v[1].name, "dfw-b-6") && !strcmp(bs.v[1].type, "hash:ip") && bs.v[1].n == 0);
+	CHECK(bs.v[0].members[1].prefix == 24);
+	struct strbuf head = {0}, members = {0}, swaps = {0};
+	set_block_text(&bs.v[0], true, &head, &members, &swaps);
+	CHECK(!strcmp(head.buf, "create dfw-a-4 hash:net family inet hashsize 1024 maxelem 65536 -exist\n"
+			       "create dfw-a-4.n hash:net family inet hashsize 1024 maxelem 65536 -exist\nflush dfw-a-4.n\n"));
+	CHECK(!strcmp(members.buf, "add dfw-a-4.n 10.0.0.1 -exist\nadd dfw-a-4.n 192.0.2.0/24 -exist\n"));
+	CHECK(!strcmp(swaps.buf, "swap dfw-a-4.n dfw-a-4\ndestroy dfw-a-4.n\n"));
+	sb_free(&head);
+	sb_free(&members);
+	sb_free(&swaps);
+	set_blocks_free(&bs);
+	/* a line dfwgen does not write, or a member of no set: refused */
+	CHECK(!set_blocks_read("create dfw-a-4 hash:net\ndel dfw-a-4 10.0.0.1\n", &bs));
+	CHECK(!set_blocks_read("add dfw-x-4.n 10.0.0.1 -exist\n", &bs));
+	CHECK(!set_blocks_read("create dfw-a-4 hash:net\nadd dfw-a-4.n 10.0.0.300 -exist\n", &bs));
+}
+
 int main(void)
 {
 	test_addr();
@@ -294,6 +330,7 @@ int main(void)
 	test_rules();
 	test_state_and_shadow();
 	test_entries();
+	test_set_blocks();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
