@@ -11,6 +11,9 @@ NFPDIR     ?= /usr/share/netfilter-persistent/plugins.d
 DESTDIR    ?=
 VERSION    := 0.1.0
 
+# independent objects and binaries are built side by side
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+
 CC      ?= cc
 PKGS    := inih libpcre2-8 libmnl
 CFLAGS  ?= -O2 -g

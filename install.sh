@@ -12,7 +12,8 @@ fi
 
 # build: compiler, pkg-config, libinih, libpcre2
 # run:   iptables, ipset
-# tests: bats and its libraries, iproute2 (network namespaces), socat (probes),
+# tests: bats and its libraries, GNU parallel (suites side by side), iproute2
+#        (network namespaces), socat (probes),
 #        jq, valgrind, util-linux (setpriv, nsenter), systemd (systemd-analyze verify);
 #        the real-Docker suite: docker.io (dockerd, containerd, runc) and
 #        busybox-static (the containers' image); the Ansible role's suite:
@@ -23,7 +24,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libinih-dev libpcre2-dev libmnl-dev \
 	iptables ipset \
-	bats bats-support bats-assert bats-file iproute2 socat jq kmod procps util-linux valgrind \
+	bats bats-support bats-assert bats-file parallel iproute2 socat jq kmod procps util-linux valgrind \
 	clang libclang-rt-14-dev systemd docker.io busybox-static \
 	ansible-core openssh-client >/dev/null
 # openssh-server is here only for the sshd the Ansible suite runs inside its

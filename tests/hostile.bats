@@ -91,9 +91,10 @@ conf() {
 
 @test "files: thousands of fragments are read in order; a bad one is located" {
 	mkdir -p "$BATS_TEST_TMPDIR/many"
-	for i in $(seq -w 1 3000); do
-		printf '[set s%s]\nentries = 10.%d.%d.0/24\n' "$i" $((10#$i / 256)) $((10#$i % 256)) >"$BATS_TEST_TMPDIR/many/$i.ini"
-	done
+	awk -v dir="$BATS_TEST_TMPDIR/many" 'BEGIN { for (i = 1; i <= 3000; i++) {
+		f = sprintf("%s/%04d.ini", dir, i)
+		printf "[set s%04d]\nentries = 10.%d.%d.0/24\n", i, int(i / 256), i % 256 >f
+		close(f) } }' 
 	printf '[host]\ntcp = 22\n' >"$BATS_TEST_TMPDIR/many/0000-host.ini"
 	run -0 timeout 60 "$DFWGEN" ipsets -t "$TEMPLATES" -c /dev/null -d "$BATS_TEST_TMPDIR/many"
 	assert_line 'add dfw-s3000-4.n 10.11.184.0/24 -exist'

@@ -100,6 +100,10 @@ overlay_reaches() {
 	DK=n1 dk service create --detach --name hm --mode global --publish mode=host,target=80,published=8080 \
 		local/busybox httpd -f -p 80 -h /www >/dev/null 2>&1
 	DK=n1 wait_published 8080
+	# the task answers before it is probed from outside: from n1 itself
+	# (its own traffic is DNATed in OUTPUT, past no filter of dfwgen's)
+	wait_for 300 in_ns n1 socat -u /dev/null "TCP:192.0.2.1:8080,connect-timeout=1"
+	wait_for 300 in_ns n1 socat -u /dev/null "TCP:[2001:db8:2::1]:8080,connect-timeout=1"
 	assert_equal "$(probe ct 192.0.2.1 8080)" open
 	assert_equal "$(probe cu 198.51.100.1 8080)" filtered
 	assert_equal "$(probe ct 2001:db8:2::1 8080)" open
