@@ -345,7 +345,7 @@ static void check_sets(const struct ruleset *rs, const struct check_opts *o, str
 	}
 }
 
-static void check_chain(const struct chain_state *c, bool containers, const struct check_opts *o, struct diags *d)
+static void check_chain_order(const struct chain_state *c, bool containers, const struct check_opts *o, struct diags *d)
 {
 	const struct rule *first_drop = NULL, *established = NULL, *internal = NULL, *ender = NULL;
 	const struct rule *ssh_ok = NULL;
@@ -416,9 +416,9 @@ static void check_state(struct fw_state *st, bool exact_forward, const struct ch
 			  "unless INPUT already does (-I INPUT 1 -j %s), it filters nothing", o->host_chain, o->host_chain);
 	struct chain_state *containers = state_chain(st, "filter", o->container_chain);
 	if (host && !host->assumed)
-		check_chain(host, false, o, d);
+		check_chain_order(host, false, o, d);
 	if (containers && !containers->assumed)
-		check_chain(containers, true, o, d);
+		check_chain_order(containers, true, o, d);
 	size_t jumps = 0;
 	const struct rule *bypass = NULL; /* a rule above the jump that may let packets past it */
 	for (size_t i = 0; host && input && i < input->n; i++) {

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,54 +28,27 @@ struct source *source_from_text(const char *name, char *text, size_t len)
 	return src;
 }
 
-/* Reads straight into a buffer of the file's size (a list of a million
- * addresses is 15 MB: no bounce buffer, no regrowing). */
-static char *read_all(FILE *f, size_t *len)
-{
-	struct stat st;
-	size_t cap = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
-	char *buf = xmalloc(cap);
-	size_t n = 0, got;
-	while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		if (n + 1 < cap)
-			continue;
-		int c = getc(f); /* full: grow only if there is more */
-		if (c == EOF)
-			break;
-		buf = xrealloc(buf, cap *= 2);
-		buf[n++] = (char)c;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 struct source *source_load(const char *path, struct loc from, struct diags *d)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
-	FILE *f = is_stdin ? stdin : fopen(path, "rb");
+	int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
-	if (!f) {
+	if (fd < 0) {
 		diag_error(d, "unreadable", from, "cannot read '%s': %s", path, strerror(errno));
 		return NULL;
 	}
-	if (!is_stdin && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
+	if (!is_stdin && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
 		diag_error(d, "unreadable", from, "cannot read '%s': it is a directory", path);
 		return NULL;
 	}
 	size_t len;
-	errno = 0;
-	char *text = read_all(f, &len);
-	int failed = ferror(f);
+	char *text = fd_read_all(fd, &len); /* a list of a million addresses is 15 MB: read in place */
 	int err = errno;
 	if (!is_stdin)
-		fclose(f);
-	if (failed) {
-		free(text);
-		diag_error(d, "unreadable", from, "cannot read '%s': %s", path,
-			   strerror(err ? err : EIO));
+		close(fd);
+	if (!text) {
+		diag_error(d, "unreadable", from, "cannot read '%s': %s", path, strerror(err ? err : EIO));
 		return NULL;
 	}
 	return source_from_text(is_stdin ? "<stdin>" : path, text, len);

@@ -23,6 +23,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <malloc.h>
@@ -294,26 +295,26 @@ static struct source *read_live(const struct options *o, const char *backend, en
 
 /* ---- output ---- */
 
+/* -o FILE: all or nothing, as state files are written (file_replace_at). */
 static int write_output(const char *path, const char *text)
 {
 	if (!path) {
 		fputs(text, stdout);
 		return fflush(stdout) == 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	char *tmp = xasprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	bool ok = f && fputs(text, f) >= 0 && fflush(f) == 0 && fsync(fd) == 0;
-	if (f)
-		ok &= fclose(f) == 0;
-	if (ok && chmod(tmp, 0644) == 0 && rename(tmp, path) == 0) {
-		free(tmp);
-		return EXIT_OK;
-	}
-	fprintf(stderr, "dfwgen: cannot write %s: %s\n", path, strerror(errno));
-	if (fd >= 0)
-		unlink(tmp);
+	const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+	char *dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
+	char *tmp = xasprintf("%s.%ld.tmp", base, (long)getpid());
+	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool ok = dirfd >= 0 && file_replace_at(dirfd, base, tmp, text, 0644);
+	int err = errno;
+	if (dirfd >= 0)
+		close(dirfd);
+	free(dir);
 	free(tmp);
+	if (ok)
+		return EXIT_OK;
+	fprintf(stderr, "dfwgen: cannot write %s: %s\n", path, strerror(err));
 	return EXIT_USAGE;
 }
 

@@ -193,10 +193,10 @@ static long find_set(const struct policy *p, const char *name)
 	return -1;
 }
 
-static void add_source(struct policy *p, void *out, const struct item *it, struct diags *d)
+static void add_allow(struct policy *p, void *out, const struct item *it, struct diags *d)
 {
-	struct source_list *l = out;
-	struct source_ref r = {.loc = it->loc};
+	struct allow_list *l = out;
+	struct allow_ref r = {.loc = it->loc};
 	if (isalpha((unsigned char)it->text[0]) && !strchr(it->text, ':')) {
 		long set = find_set(p, it->text);
 		if (set < 0) {
@@ -271,7 +271,7 @@ static void build_docker(struct policy *p, const struct csection *s, struct diag
 	each_item(p, s, "subnets", NULL, add_subnet, d);
 	each_item(p, s, "external", &p->external, add_iface, d);
 	parse_bool(config_scalar(s, "swarm"), &p->swarm, d);
-	each_item(p, s, "swarm_peers", &p->swarm_peers, add_source, d);
+	each_item(p, s, "swarm_peers", &p->swarm_peers, add_allow, d);
 	/* swarm = yes without peers is a single-node swarm: no cluster port opens */
 	p->swarm_data_port = swarm_port(config_scalar(s, "swarm_data_port"), "swarm_data_port", d);
 	p->swarm_manager_port = swarm_port(config_scalar(s, "swarm_manager_port"), "swarm_manager_port", d);
@@ -301,10 +301,10 @@ static void build_set(struct policy *p, struct ipset_def *set, const struct csec
 
 /* [host] / [containers] allow = 0.0.0.0/0: every address may reach every
  * port, and the scope's final DROP could never match. */
-static void refuse_everyone(const struct csection *s, const struct source_list *allow, struct diags *d)
+static void refuse_everyone(const struct csection *s, const struct allow_list *allow, struct diags *d)
 {
 	for (size_t i = 0; i < allow->n; i++) {
-		const struct source_ref *r = &allow->v[i];
+		const struct allow_ref *r = &allow->v[i];
 		if (r->is_set || r->addr.prefix != 0)
 			continue;
 		char buf[ADDR_STRLEN];
@@ -317,7 +317,7 @@ static void refuse_everyone(const struct csection *s, const struct source_list *
 
 static void build_scope(struct policy *p, struct scope_policy *sc, const struct csection *s, struct diags *d)
 {
-	each_item(p, s, "allow", &sc->allow, add_source, d);
+	each_item(p, s, "allow", &sc->allow, add_allow, d);
 	refuse_everyone(s, &sc->allow, d);
 	each_item(p, s, "tcp", &sc->tcp, add_port, d);
 	each_item(p, s, "udp", &sc->udp, add_port, d);
@@ -353,7 +353,7 @@ static void build_port(struct policy *p, struct port_allow *pa, const struct cse
 		free(one.locs);
 	}
 	if (required(s, "allow", d))
-		each_item(p, s, "allow", &pa->allow, add_source, d);
+		each_item(p, s, "allow", &pa->allow, add_allow, d);
 }
 
 static void build_user_policy(struct user_policy *up, const struct csection *s, struct diags *d)
@@ -444,7 +444,7 @@ unsigned long policy_set_maxelem(const struct ipset_def *s, enum family f)
 	return m;
 }
 
-static void free_sources(struct source_list *l)
+static void free_allows(struct allow_list *l)
 {
 	free(l->v);
 }
@@ -466,25 +466,25 @@ void policy_free(struct policy *p)
 	free_ifaces(&p->bridges);
 	free_ifaces(&p->external);
 	free(p->subnets);
-	free_sources(&p->swarm_peers);
+	free_allows(&p->swarm_peers);
 	for (size_t i = 0; i < p->nsets; i++) {
 		free(p->sets[i].name);
 		free(p->sets[i].entries);
 	}
 	free(p->sets);
-	free_sources(&p->host.allow);
+	free_allows(&p->host.allow);
 	free(p->host.tcp.v);
 	free(p->host.tcp.locs);
 	free(p->host.udp.v);
 	free(p->host.udp.locs);
-	free_sources(&p->containers.allow);
+	free_allows(&p->containers.allow);
 	free(p->containers.tcp.v);
 	free(p->containers.tcp.locs);
 	free(p->containers.udp.v);
 	free(p->containers.udp.locs);
 	for (size_t i = 0; i < p->nports; i++) {
 		free(p->ports[i].name);
-		free_sources(&p->ports[i].allow);
+		free_allows(&p->ports[i].allow);
 	}
 	free(p->ports);
 	for (size_t i = 0; i < p->npolicies; i++) {

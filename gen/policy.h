@@ -25,16 +25,17 @@ struct ipset_def {
 	unsigned long maxelem; /* 0: sized from the entries */
 };
 
-/* A source of traffic: an address/network, or every address of a set. */
-struct source_ref {
+/* One entry of an allow list (a traffic source): an address/network, or every
+ * address of a set. */
+struct allow_ref {
 	bool is_set;
 	struct addr addr;
 	size_t set; /* index into policy.sets */
 	struct loc loc;
 };
 
-struct source_list {
-	struct source_ref *v;
+struct allow_list {
+	struct allow_ref *v;
 	size_t n, cap;
 };
 
@@ -45,7 +46,7 @@ struct port_list {
 };
 
 struct scope_policy {
-	struct source_list allow;
+	struct allow_list allow;
 	struct port_list tcp, udp;
 	bool icmp;            /* host only */
 	bool from_containers; /* host only */
@@ -58,7 +59,7 @@ struct port_allow {
 	enum proto proto;
 	struct port_range port;
 	struct loc port_loc;
-	struct source_list allow;
+	struct allow_list allow;
 };
 
 struct user_policy {
@@ -87,7 +88,7 @@ struct policy {
 	struct addr *subnets;
 	size_t nsubnets, subnets_cap;
 	bool swarm;
-	struct source_list swarm_peers;
+	struct allow_list swarm_peers;
 	unsigned swarm_data_port, swarm_manager_port; /* VXLAN (4789), managers (2377) */
 
 	struct ipset_def *sets;

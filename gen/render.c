@@ -83,7 +83,7 @@ static void flag(struct tenv *e, const char *name, bool on)
 		row(v);
 }
 
-static char *source_match(const struct policy *p, const struct source_ref *s, enum family f)
+static char *allow_match(const struct policy *p, const struct allow_ref *s, enum family f)
 {
 	char buf[ADDR_STRLEN];
 	if (s->is_set) {
@@ -96,10 +96,10 @@ static char *source_match(const struct policy *p, const struct source_ref *s, en
 	return xasprintf("-s %s", buf);
 }
 
-static void source_rows(struct tvar *v, const struct policy *p, const struct source_list *l, enum family f)
+static void allow_rows(struct tvar *v, const struct policy *p, const struct allow_list *l, enum family f)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		char *m = source_match(p, &l->v[i], f);
+		char *m = allow_match(p, &l->v[i], f);
 		if (m) {
 			row(v, m);
 			row_at(v, l->v[i].loc);
@@ -133,7 +133,7 @@ static void port_allow_rows(struct tvar *v, const struct policy *p, enum scope s
 		if (pa->scope != scope)
 			continue;
 		for (size_t k = 0; k < pa->allow.n; k++) {
-			char *m = source_match(p, &pa->allow.v[k], f);
+			char *m = allow_match(p, &pa->allow.v[k], f);
 			if (!m)
 				continue;
 			row(v, xstrdup(pa->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&pa->port), m, xstrdup(pa->name));
@@ -178,13 +178,13 @@ static void build_env(struct tenv *e, const struct policy *p, enum family f, boo
 	scalar(e, "swarm_manager_port", xasprintf("%u", p->swarm_manager_port));
 	struct tvar *peers = var(e, "swarm_peers", match_fields);
 	if (p->swarm)
-		source_rows(peers, p, &p->swarm_peers, f);
+		allow_rows(peers, p, &p->swarm_peers, f);
 	public_rows(var(e, "host_public", port_fields), &p->host);
 	public_rows(var(e, "containers_public", port_fields), &p->containers);
 	port_allow_rows(var(e, "host_ports", port_allow_fields), p, SCOPE_HOST, f);
 	port_allow_rows(var(e, "containers_ports", port_allow_fields), p, SCOPE_CONTAINERS, f);
-	source_rows(var(e, "host_allow", match_fields), p, &p->host.allow, f);
-	source_rows(var(e, "containers_allow", match_fields), p, &p->containers.allow, f);
+	allow_rows(var(e, "host_allow", match_fields), p, &p->host.allow, f);
+	allow_rows(var(e, "containers_allow", match_fields), p, &p->containers.allow, f);
 	struct tvar *final = var(e, "final", match_fields);
 	for (size_t i = 0; i < p->external.n; i++) {
 		row(final, xasprintf("-i %s", p->external.v[i]));

@@ -404,7 +404,7 @@ static bool mentions_icmp6(const struct source *src)
 
 /* Sorts the lines out: no diagnostics yet (they come in the last pass).
  * *header: the family a header line names (an IPv6 one wins), else FAM_NONE. */
-static struct line_event *sort_lines(struct ruleset *rs, size_t *nev, enum family *header)
+static struct line_event *classify_lines(struct ruleset *rs, size_t *nev, enum family *header)
 {
 	const struct source *src = rs->src;
 	/* at most two events a line: a COMMIT line may also be a finding */
@@ -534,7 +534,7 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 	rs->src = src;
 	size_t nev, n;
 	enum family header = FAM_NONE;
-	struct line_event *ev = sort_lines(rs, &nev, &header);
+	struct line_event *ev = classify_lines(rs, &nev, &header);
 	/* before any address does, the family a file says it is for: the save
 	 * tool's header (or dfwgen's), then ICMPv6 in its rules */
 	if (family == FAM_NONE)

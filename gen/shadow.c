@@ -12,7 +12,7 @@
 #define MAX_RANGES 16 /* multiport takes 15 ports; a complement adds one range */
 
 /* A port list while it is parsed. */
-struct port_list {
+struct port_ranges {
 	int n;
 	struct port_range r[MAX_RANGES];
 };
@@ -31,7 +31,7 @@ static int range_order(const void *a, const void *b)
 	return (int)x->lo - (int)y->lo;
 }
 
-static void ports_normalise(struct port_list *p)
+static void ports_normalise(struct port_ranges *p)
 {
 	if (p->n > 1) /* one port, the usual case: nothing to sort */
 		qsort(p->r, (size_t)p->n, sizeof(p->r[0]), range_order);
@@ -47,9 +47,9 @@ static void ports_normalise(struct port_list *p)
 	p->n = k;
 }
 
-static void ports_complement(struct port_list *p)
+static void ports_complement(struct port_ranges *p)
 {
-	struct port_list c = {.n = 0};
+	struct port_ranges c = {.n = 0};
 	unsigned next = 0;
 	for (int i = 0; i < p->n; i++) {
 		if (p->r[i].lo > next)
@@ -62,7 +62,7 @@ static void ports_complement(struct port_list *p)
 }
 
 /* Parses "22", "1000:2000" or "22,80,1000:2000"; false when it cannot. */
-static bool ports_parse(const char *text, bool neg, struct port_list *out)
+static bool ports_parse(const char *text, bool neg, struct port_ranges *out)
 {
 	out->n = 0;
 	for (const char *seg = text;; seg++) {
@@ -155,7 +155,7 @@ struct model {
 
 static bool take_ports(struct model *m, struct ports *dst, const struct rule *r, const struct rule_opt *o)
 {
-	struct port_list l;
+	struct port_ranges l;
 	if (!dst->any || !ports_parse(rule_arg(r, o, 0), o->neg, &l))
 		return false; /* a second constraint, or one not understood: the text compares it */
 	*dst = (struct ports){.n = (uint8_t)l.n, .at = (uint32_t)m->npool};
@@ -496,7 +496,7 @@ static bool dockers_trailing_return(const struct chain_state *c, size_t i)
 	return i + 1 == c->n && !strcmp(c->name, "DOCKER-USER") && rule_spec_is(c->rules[i], "-j RETURN");
 }
 
-static void check_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)
+static void shadow_chain(const struct chain_state *c, const struct ruleset *rs, struct diags *d)
 {
 	struct model m = {.shapes = xmalloc((c->n ? c->n : 1) * sizeof(*m.shapes))};
 	struct coverers cv = {0};
@@ -556,6 +556,6 @@ void shadow_check(const struct ruleset *rs, struct fw_state *st, struct diags *d
 {
 	for (size_t t = 0; t < st->n; t++) {
 		for (size_t i = 0; i < st->tables[t].n; i++)
-			check_chain(&st->tables[t].chains[i], rs, d);
+			shadow_chain(&st->tables[t].chains[i], rs, d);
 	}
 }

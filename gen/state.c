@@ -170,20 +170,6 @@ void state_close(struct state_dir *sd)
 	sd->fd = -1;
 }
 
-static char *read_fd(int fd)
-{
-	struct strbuf sb = {0};
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		sb_addn(&sb, buf, (size_t)n);
-	if (n < 0) {
-		sb_free(&sb);
-		return NULL;
-	}
-	return sb.buf ? sb_steal(&sb) : xstrdup("");
-}
-
 char *state_read(const struct state_dir *sd, const char *name)
 {
 	int fd = openat(sd->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -193,7 +179,7 @@ char *state_read(const struct state_dir *sd, const char *name)
 	char *text = NULL;
 	/* a file someone else planted is not dfwgen's state */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && owner_ok(&st) && !(st.st_mode & (S_IWGRP | S_IWOTH)))
-		text = read_fd(fd);
+		text = fd_read_all(fd, NULL);
 	close(fd);
 	return text;
 }
@@ -208,24 +194,7 @@ bool state_write(const struct state_dir *sd, const char *name, const char *text)
 {
 	char *tmp = xasprintf("%s.tmp", name);
 	unlinkat(sd->fd, tmp, 0); /* a leftover of a crash, or something planted: never opened */
-	int fd = openat(sd->fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	bool ok = fd >= 0;
-	for (size_t len = strlen(text), done = 0; ok && done < len;) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		ok = n > 0;
-		done += ok ? (size_t)n : 0;
-	}
-	ok = ok && fsync(fd) == 0;
-	if (fd >= 0)
-		ok &= close(fd) == 0;
-	ok = ok && renameat(sd->fd, tmp, sd->fd, name) == 0 && fsync(sd->fd) == 0;
-	if (!ok) {
-		int e = errno;
-		unlinkat(sd->fd, tmp, 0);
-		errno = e;
-	}
+	bool ok = file_replace_at(sd->fd, name, tmp, text, 0600);
 	free(tmp);
 	return ok;
 }

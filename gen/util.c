@@ -1,9 +1,12 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static void *oom(void)
@@ -302,4 +305,56 @@ bool str_has_prefix(const char *s, const char *prefix)
 int str_cmp_ptr(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- files ---- */
+
+char *fd_read_all(int fd, size_t *len)
+{
+	struct stat st;
+	size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, n = 0;
+	char *buf = xmalloc(cap);
+	for (;;) {
+		if (n + 1 == cap)
+			buf = xrealloc(buf, cap *= 2); /* a file that grew, or a pipe */
+		ssize_t got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = errno;
+			free(buf);
+			errno = e;
+			return NULL;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+bool file_replace_at(int dirfd, const char *name, const char *tmp, const char *text, mode_t mode)
+{
+	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	bool ok = fd >= 0 && fchmod(fd, mode) == 0; /* whatever the umask */
+	for (size_t len = strlen(text), done = 0; ok && done < len;) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		ok = n > 0;
+		done += ok ? (size_t)n : 0;
+	}
+	ok = ok && fsync(fd) == 0;
+	if (fd >= 0)
+		ok &= close(fd) == 0;
+	ok = ok && renameat(dirfd, tmp, dirfd, name) == 0 && fsync(dirfd) == 0;
+	if (!ok && fd >= 0) {
+		int e = errno;
+		unlinkat(dirfd, tmp, 0);
+		errno = e;
+	}
+	return ok;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 void *xmalloc(size_t n);
@@ -81,5 +82,13 @@ bool str_has_prefix(const char *s, const char *prefix);
 
 /* qsort and bsearch order for an array of strings. */
 int str_cmp_ptr(const void *a, const void *b);
+
+/* The whole of fd, NUL-terminated (*len: its length, NULs inside count);
+ * NULL with errno set when a read fails. Sized from fstat for a file. */
+char *fd_read_all(int fd, size_t *len);
+/* Replaces dirfd/name with text, atomically and durably: tmp is created
+ * (O_EXCL, never through a symlink) with mode, written, fsync'd and renamed
+ * over name, then the directory is fsync'd. false with errno set (tmp gone). */
+bool file_replace_at(int dirfd, const char *name, const char *tmp, const char *text, mode_t mode);
 
 #endif
