@@ -422,122 +422,157 @@ static void say_dry_run(const struct applying *a, const struct plan *p, const st
 	free(sets);
 }
 
+/* One apply: the generation to load, the confirmed one, what is dfwgen's. */
+struct apply_ctx {
+	struct applying *a;
+	const struct plan *p;
+	const struct apply_opts *o;
+	const struct generation *g;
+	struct generation cur;
+	bool have_cur;
+	struct owned ow;
+};
+
+/* --hook and --boot never load a rejected generation: the confirmed one
+ * goes back in instead. */
+static int keep_confirmed(struct apply_ctx *x, time_t when, struct diags *d)
+{
+	char stamp[64];
+	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&when));
+	diag_warn(d, "rejected-generation", (struct loc){0}, "the configuration makes generation %s, which was not "
+		  "confirmed (rejected %s): hooks and boot never load it; a person's 'dfwgen apply' does", x->g->id, stamp);
+	if (!x->have_cur) {
+		diag_error(d, "nothing-confirmed", (struct loc){0}, "and no generation was ever confirmed: nothing to "
+			   "keep in force");
+		return 1;
+	}
+	if (!load_generation(x->p, &x->cur, &x->ow, true, NULL, NULL, d))
+		return 2;
+	fprintf(stderr, "dfwgen: the confirmed generation %s is in force\n", x->cur.id);
+	return 0;
+}
+
+/* Rules in dfwgen's chains that are not dfwgen's, in both families (in one
+ * that is off too: dfwgen's objects there are about to go, and what others
+ * put in them with them); named, and removed with --adopt. */
+static size_t foreign_everywhere(struct apply_ctx *x, struct diags *d)
+{
+	size_t foreign = 0;
+	for (int f = 0; f < 2; f++) {
+		if (x->p->live_state[f]) {
+			foreign += foreign_rules(x->p->live_state[f], f ? 6 : 4, &x->ow, x->o->adopt, d);
+			continue;
+		}
+		char tool[64];
+		struct live_fw lf;
+		struct diags scratch = {0};
+		host_tool(tool, sizeof(tool), x->p->backend, f ? FAM_V6 : FAM_V4, "save");
+		if (live_read(&lf, tool, f ? FAM_V6 : FAM_V4, &scratch))
+			foreign += foreign_rules(&lf.st, f ? 6 : 4, &x->ow, x->o->adopt, d);
+		live_fw_free(&lf);
+		diags_free(&scratch);
+	}
+	return foreign;
+}
+
+/* What the load and the confirmation came to: 0 in force, 1 not confirmed
+ * (rolled back, marked rejected), 2 failed. */
+static int verdict(const struct apply_ctx *x, bool loaded, enum confirmation c, struct diags *d)
+{
+	const char *back = x->have_cur ? "the previous ruleset is back (the confirmed generation)" :
+					 "the previous ruleset is back (none was confirmed: dfwgen's rules are removed)";
+	if (!loaded && c != INTERRUPTED)
+		return 2;
+	if (c == TIMED_OUT)
+		diag_error(d, "not-confirmed", (struct loc){0}, "not confirmed within %d seconds: %s; generation %s is "
+			   "marked rejected", x->o->confirm_seconds, back, x->g->id);
+	else if (c == INTERRUPTED)
+		diag_error(d, "not-confirmed", (struct loc){0}, "interrupted by %s before the rules were confirmed: %s; "
+			   "generation %s is marked rejected", strsignal(got_signal), back, x->g->id);
+	return c == TIMED_OUT || c == INTERRUPTED ? 1 : 0;
+}
+
+/* Loads the generation, waits for its confirmation, then makes it current
+ * or puts the confirmed one back. pending is written first and removed
+ * last: a crash in between is recovered by the next apply. */
+static int load_and_confirm(struct apply_ctx *x, struct diags *d)
+{
+	const struct generation *g = x->g;
+	struct sigaction old_actions[3];
+	catch_signals(old_actions);
+	char *pending = xasprintf("%s\n", g->id);
+	/* the confirmed generation again (nothing changed): stored already */
+	bool saved = ((x->have_cur && !strcmp(x->cur.id, g->id)) || state_save_generation(&x->a->sd, g)) &&
+		     state_write(&x->a->sd, "pending", pending);
+	free(pending);
+	if (!saved) {
+		release_signals(old_actions);
+		diag_error(d, "apply-failed", (struct loc){0}, "cannot record generation %s in %s: %s; nothing changed",
+			   g->id, x->o->state_dir, strerror(errno));
+		return 2;
+	}
+	/* an old confirmation must not count; a new one may come while loading */
+	state_remove(&x->a->sd, "confirmed");
+	char *sets_before = host_set_names();
+	/* chains already as the generation makes them are not reloaded */
+	bool in_sync[2] = {drift_family_in_sync(x->p, 0), drift_family_in_sync(x->p, 1)};
+	bool loaded = load_generation(x->p, g, &x->ow, true, NULL, in_sync, d);
+	enum confirmation c = !loaded || got_signal ? (got_signal ? INTERRUPTED : CONFIRMED) :
+			      x->o->confirm_seconds > 0 ? confirmed(x->a, x->o, x->o->confirm_seconds) : CONFIRMED;
+	int code = verdict(x, loaded, c, d);
+	if (code == 1)
+		state_reject(&x->a->sd, g->id);
+	fault_point("before-commit");
+	bool rolled_back = !code || load_generation(x->p, x->have_cur ? &x->cur : NULL, &x->ow, false, sets_before,
+						    NULL, d);
+	free(sets_before);
+	if (!rolled_back) {
+		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: run 'dfwgen apply' again (the "
+			   "next apply first puts back the confirmed generation)");
+		release_signals(old_actions);
+		return code; /* pending stays: the next apply recovers */
+	}
+	if (!code)
+		state_unreject(&x->a->sd, g->id);
+	if (!code && !state_write(&x->a->sd, "current", g->id)) {
+		diag_error(d, "apply-failed", (struct loc){0}, "the rules are loaded but %s/current cannot be written: %s",
+			   x->o->state_dir, strerror(errno));
+		code = 2;
+	}
+	state_remove(&x->a->sd, "pending");
+	state_prune(&x->a->sd, code || !x->have_cur ? x->cur.id : g->id, code ? NULL : g->id);
+	release_signals(old_actions);
+	if (got_signal && !code)
+		fprintf(stderr, "dfwgen: %s came after the rules were in force: they stay\n", strsignal(got_signal));
+	return code;
+}
+
 int apply_run(struct applying *a, const struct plan *p, const struct apply_opts *o, struct diags *d)
 {
 	if (o->dry_run) {
 		say_dry_run(a, p, o);
 		return 0;
 	}
-	const struct generation *g = &p->gen;
-	struct generation cur = {0};
-	bool have_cur = current_generation(a, &cur, d);
-	struct owned ow = {0};
-	owned_add_generation(&ow, g);
-	owned_add_generation(&ow, have_cur ? &cur : NULL);
-	int code = 0;
+	struct apply_ctx x = {.a = a, .p = p, .o = o, .g = &p->gen};
+	x.have_cur = current_generation(a, &x.cur, d);
+	owned_add_generation(&x.ow, x.g);
+	owned_add_generation(&x.ow, x.have_cur ? &x.cur : NULL);
+	int code;
 	time_t when;
-	char *sets_before = NULL;
-	if (o->hook && state_rejected(&a->sd, g->id, &when)) {
-		char stamp[64];
-		strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&when));
-		diag_warn(d, "rejected-generation", (struct loc){0}, "the configuration makes generation %s, which was not "
-			  "confirmed (rejected %s): hooks and boot never load it; a person's 'dfwgen apply' does", g->id, stamp);
-		if (!have_cur) {
-			diag_error(d, "nothing-confirmed", (struct loc){0}, "and no generation was ever confirmed: nothing to "
-				   "keep in force");
-			code = 1;
-		} else if (load_generation(p, &cur, &ow, true, NULL, NULL, d)) {
-			fprintf(stderr, "dfwgen: the confirmed generation %s is in force\n", cur.id);
-		} else {
-			code = 2;
-		}
-		goto out;
-	}
-	size_t foreign = 0;
-	for (int f = 0; f < 2; f++) {
-		if (p->live_state[f]) {
-			foreign += foreign_rules(p->live_state[f], f ? 6 : 4, &ow, o->adopt, d);
-			continue;
-		}
-		/* a family that is off: dfwgen's objects there are about to go,
-		 * and the same holds for what others put in them */
-		char tool[64];
-		struct live_fw lf;
-		struct diags scratch = {0};
-		host_tool(tool, sizeof(tool), p->backend, f ? FAM_V6 : FAM_V4, "save");
-		if (live_read(&lf, tool, f ? FAM_V6 : FAM_V4, &scratch))
-			foreign += foreign_rules(&lf.st, f ? 6 : 4, &ow, o->adopt, d);
-		live_fw_free(&lf);
-		diags_free(&scratch);
-	}
-	if (foreign && !o->adopt) {
+	size_t foreign;
+	if (o->hook && state_rejected(&a->sd, x.g->id, &when)) {
+		code = keep_confirmed(&x, when, d);
+	} else if ((foreign = foreign_everywhere(&x, d)) && !o->adopt) {
 		diag_error(d, "foreign-rule", (struct loc){0}, "nothing changed: %zu rule%s in dfwgen's chains %s not "
 			   "dfwgen's; move %s out of %s, %s, %s (or let apply remove %s: --adopt)", foreign,
 			   foreign == 1 ? "" : "s", foreign == 1 ? "is" : "are", foreign == 1 ? "it" : "them", HOST_CHAIN,
 			   CONTAINER_CHAIN, GUARD_CHAIN, foreign == 1 ? "it" : "them");
 		code = 2;
-		goto out;
+	} else {
+		code = load_and_confirm(&x, d);
 	}
-	struct sigaction old_actions[3];
-	catch_signals(old_actions);
-	char *pending = xasprintf("%s\n", g->id);
-	/* the confirmed generation again (nothing changed): stored already */
-	bool saved = ((have_cur && !strcmp(cur.id, g->id)) || state_save_generation(&a->sd, g)) &&
-		     state_write(&a->sd, "pending", pending);
-	free(pending);
-	if (!saved) {
-		release_signals(old_actions);
-		diag_error(d, "apply-failed", (struct loc){0}, "cannot record generation %s in %s: %s; nothing changed",
-			   g->id, o->state_dir, strerror(errno));
-		code = 2;
-		goto out;
-	}
-	/* an old confirmation must not count; a new one may come while loading */
-	state_remove(&a->sd, "confirmed");
-	sets_before = host_set_names();
-	/* chains already as the generation makes them are not reloaded */
-	bool in_sync[2] = {drift_family_in_sync(p, 0), drift_family_in_sync(p, 1)};
-	bool loaded = load_generation(p, g, &ow, true, NULL, in_sync, d);
-	enum confirmation c = !loaded || got_signal ? (got_signal ? INTERRUPTED : CONFIRMED) :
-			      o->confirm_seconds > 0 ? confirmed(a, o, o->confirm_seconds) : CONFIRMED;
-	const char *back = have_cur ? "the previous ruleset is back (the confirmed generation)" :
-				      "the previous ruleset is back (none was confirmed: dfwgen's rules are removed)";
-	if (!loaded && c != INTERRUPTED) {
-		code = 2;
-	} else if (c == TIMED_OUT) {
-		diag_error(d, "not-confirmed", (struct loc){0}, "not confirmed within %d seconds: %s; generation %s is "
-			   "marked rejected", o->confirm_seconds, back, g->id);
-		code = 1;
-	} else if (c == INTERRUPTED) {
-		diag_error(d, "not-confirmed", (struct loc){0}, "interrupted by %s before the rules were confirmed: %s; "
-			   "generation %s is marked rejected", strsignal(got_signal), back, g->id);
-		code = 1;
-	}
-	if (code == 1)
-		state_reject(&a->sd, g->id);
-	fault_point("before-commit");
-	if (code && !load_generation(p, have_cur ? &cur : NULL, &ow, false, sets_before, NULL, d)) {
-		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: run 'dfwgen apply' again (the "
-			   "next apply first puts back the confirmed generation)");
-		release_signals(old_actions);
-		goto out; /* pending stays: the next apply recovers */
-	}
-	if (!code)
-		state_unreject(&a->sd, g->id);
-	if (!code && !state_write(&a->sd, "current", g->id)) {
-		diag_error(d, "apply-failed", (struct loc){0}, "the rules are loaded but %s/current cannot be written: %s",
-			   o->state_dir, strerror(errno));
-		code = 2;
-	}
-	state_remove(&a->sd, "pending");
-	state_prune(&a->sd, code || !have_cur ? cur.id : g->id, code ? NULL : g->id);
-	release_signals(old_actions);
-	if (got_signal && !code)
-		fprintf(stderr, "dfwgen: %s came after the rules were in force: they stay\n", strsignal(got_signal));
-out:
-	free(sets_before);
-	owned_free(&ow);
-	generation_free(&cur);
+	owned_free(&x.ow);
+	generation_free(&x.cur);
 	return code;
 }
 
