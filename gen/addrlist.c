@@ -132,19 +132,31 @@ static void add_list_line(struct policy *p, struct ipset_def *set, const struct 
 	free(text);
 }
 
-/* A good list line's entry, without the copies the reporting path makes:
- * false for any line that path must look at (bad, unfit, family left out). */
-static bool quick_entry(const struct policy *p, const struct ipset_def *set, const struct source *src,
-			size_t ln, struct addr *a)
+/* What the quick path made of a list line. */
+enum quick { QUICK_ENTRY, QUICK_NONE, QUICK_OFF, QUICK_SLOW };
+
+/* A list line read without the copies the reporting path makes: an entry,
+ * nothing (blank, comment), an address of a family the config leaves out
+ * (counted, its place kept in *at), or a line that path must look at. */
+static enum quick quick_entry(const struct policy *p, const struct ipset_def *set, const struct source *src,
+			      size_t ln, struct addr *a, struct loc *at)
 {
 	char word[128]; /* longer than any address */
 	const char *line, *why;
 	size_t len, start, n;
-	if (!list_word(src, ln, &line, &len, &start, &n) || n >= sizeof(word) || memchr(line, '\0', len))
-		return false;
+	if (!list_word(src, ln, &line, &len, &start, &n))
+		return QUICK_NONE;
+	if (n >= sizeof(word) || memchr(line, '\0', len))
+		return QUICK_SLOW;
 	memcpy(word, line + start, n);
 	word[n] = '\0';
-	return addr_parse(word, a, &why) && set_entry_fits(set, a) && policy_family_on(p, a->family);
+	if (!addr_parse(word, a, &why))
+		return QUICK_SLOW;
+	if (!policy_family_on(p, a->family)) {
+		*at = loc_span(src, (int)ln, (int)start + 1, (int)n);
+		return QUICK_OFF;
+	}
+	return set_entry_fits(set, a) ? QUICK_ENTRY : QUICK_SLOW;
 }
 
 /* A `file =` list: one address or network per line, '#' comments. */
@@ -202,10 +214,23 @@ void addrlist_read(struct policy *p, struct ipset_def *set, const struct item *i
 	}
 	struct list_tally tally = {0};
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
-		if (quick_entry(p, set, src, ln, &set->entries[set->nentries]))
+		struct loc at;
+		switch (quick_entry(p, set, src, ln, &set->entries[set->nentries], &at)) {
+		case QUICK_ENTRY:
 			set->nentries++;
-		else
+			break;
+		case QUICK_OFF: {
+			int f = set->entries[set->nentries].family == FAM_V6;
+			if (!tally.ignored[f]++)
+				tally.first_ignored[f] = at;
+			break;
+		}
+		case QUICK_SLOW:
 			add_list_line(p, set, src, ln, &tally, d);
+			break;
+		case QUICK_NONE:
+			break;
+		}
 	}
 	report_list_tally(&tally, src, d);
 }
@@ -276,7 +301,10 @@ static uint64_t v4_key(const struct addr *a)
 /* LSD radix sort of 40-bit keys: lists of a million addresses sort in linear
  * time. Four passes of 10 bits (the counts stay in the cache); all four
  * histograms in one read; the passes ping-pong between two buffers, so the
- * result ends where it began. */
+ * result ends where it began. Measured against qsort on the same keys (with
+ * sort_v6's): `dfwgen ipsets` of 1,000,000 entries + 1,000 [port] 0.21-0.25 s
+ * against 0.31-0.37 s, `dfwgen rules` of the IPv4 list 0.14 s against
+ * 0.21-0.26 s (docs/benchmarks.md). */
 static void radix_sort(uint64_t *v, size_t n)
 {
 	enum { PASSES = 4, BITS = 10, BUCKETS = 1 << BITS };
