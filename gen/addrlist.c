@@ -206,7 +206,7 @@ void addrlist_read(struct policy *p, struct ipset_def *set, const struct item *i
 	free(path);
 	if (!src)
 		return;
-	VEC_PUSH(p->doc->files, p->doc->nfiles, p->doc->filecap, src);
+	source_keep(p->store, src);
 	if (set->cap < set->nentries + src->nlines) {
 		/* at most one entry a line: room reserved once, never copied while it grows */
 		set->cap = set->nentries + src->nlines;

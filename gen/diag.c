@@ -54,6 +54,21 @@ struct source *source_load(const char *path, struct loc from, struct diags *d)
 	return source_from_text(is_stdin ? "<stdin>" : path, text, len);
 }
 
+struct source *source_keep(struct source_store *st, struct source *src)
+{
+	if (src)
+		VEC_PUSH(st->v, st->n, st->cap, src);
+	return src;
+}
+
+void source_store_free(struct source_store *st)
+{
+	for (size_t i = 0; i < st->n; i++)
+		source_free(st->v[i]);
+	free(st->v);
+	memset(st, 0, sizeof(*st));
+}
+
 void source_free(struct source *src)
 {
 	if (!src)

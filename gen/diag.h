@@ -42,6 +42,17 @@ struct diags {
 	bool warnings_are_errors;
 };
 
+/* Sources that diagnostics may point into, kept until they are printed:
+ * the config files, list files, checked files, generated rules. */
+struct source_store {
+	struct source **v;
+	size_t n, cap;
+};
+
+/* Keeps src (NULL passes through) and returns it. */
+struct source *source_keep(struct source_store *st, struct source *src);
+void source_store_free(struct source_store *st);
+
 struct source *source_from_text(const char *name, char *text, size_t len);
 /* Reads a whole file ("-" = standard input). On failure records an error
  * [unreadable] located at `from` (may be empty) and returns NULL. */

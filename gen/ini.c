@@ -172,7 +172,7 @@ bool ini_load_file(struct ini_doc *doc, const char *path, struct diags *d)
 	struct source *src = source_load(path, (struct loc){0}, d);
 	if (!src)
 		return false;
-	VEC_PUSH(doc->files, doc->nfiles, doc->filecap, src);
+	source_keep(doc->store, src);
 	struct reader r = {.doc = doc, .src = src, .d = d};
 	/* libinih reports only the first line it could not parse (a key without '=',
 	 * a broken header) and keeps going; the rest we diagnosed in read_line. */
@@ -233,8 +233,5 @@ void ini_free(struct ini_doc *doc)
 		free(doc->v[i].value);
 	}
 	free(doc->v);
-	for (size_t i = 0; i < doc->nfiles; i++)
-		source_free(doc->files[i]);
-	free(doc->files);
 	memset(doc, 0, sizeof(*doc));
 }

@@ -18,8 +18,7 @@ struct ini_entry {
 struct ini_doc {
 	struct ini_entry *v;
 	size_t n, cap;
-	struct source **files; /* kept alive: diagnostics point into them */
-	size_t nfiles, filecap;
+	struct source_store *store; /* where the files read are kept (the caller's) */
 	bool strict; /* StrictModes: every file read must be trusted (path_trusted) */
 };
 

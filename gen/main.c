@@ -58,7 +58,7 @@ static struct policy *load_policy(const struct options *o, struct ini_doc *doc, 
 		return NULL;
 	if (diags_failed(d))
 		return NULL;
-	struct policy *p = policy_build(doc, d);
+	struct policy *p = policy_build(doc, doc->store, d);
 	if (p && !check_policies_valid(p->policies, p->npolicies, d)) {
 		policy_free(p);
 		return NULL;
@@ -147,8 +147,7 @@ struct run {
 	struct diags d;
 	struct ini_doc doc;
 	struct policy *p;
-	struct source **sources;
-	size_t nsources, sources_cap;
+	struct source_store store; /* every source a diagnostic may point into */
 	struct ruleset **rulesets;
 	size_t nrulesets, rulesets_cap;
 	struct rendered *rendered;
@@ -158,9 +157,7 @@ struct run {
 
 static struct source *keep_source(struct run *run, struct source *src)
 {
-	if (src)
-		VEC_PUSH(run->sources, run->nsources, run->sources_cap, src);
-	return src;
+	return source_keep(&run->store, src);
 }
 
 static struct ruleset *keep_ruleset(struct run *run, struct ruleset *rs)
@@ -177,12 +174,10 @@ static void run_free(struct run *run)
 	for (size_t i = 0; i < run->nrendered; i++)
 		rendered_free(&run->rendered[i]);
 	free(run->rendered);
-	for (size_t i = 0; i < run->nsources; i++)
-		source_free(run->sources[i]);
-	free(run->sources);
 	free(run->sets_text);
 	policy_free(run->p);
 	ini_free(&run->doc);
+	source_store_free(&run->store);
 	diags_free(&run->d);
 	free(run->o.set_files);
 	free(run->o.files);
@@ -502,6 +497,7 @@ int main(int argc, char **argv)
 	if (is_confirm) {
 		code = apply_confirm(run.o.state_dir ? run.o.state_dir : DFW_STATE_DIR, &run.d);
 	} else if (!is_check || run.o.config || run.o.dropins) {
+		run.doc.store = &run.store;
 		run.p = load_policy(&run.o, &run.doc, &run.d);
 		if (!run.p)
 			code = EXIT_USAGE;

@@ -372,11 +372,12 @@ static void build_user_policy(struct user_policy *up, const struct csection *s, 
 	up->message = text_blank(message.text) ? NULL : parse_text(message, 200, "message", d);
 }
 
-struct policy *policy_build(struct ini_doc *doc, struct diags *d)
+struct policy *policy_build(struct ini_doc *doc, struct source_store *store, struct diags *d)
 {
 	size_t errors_before = d->errors;
 	struct policy *p = xcalloc(1, sizeof(*p));
 	p->doc = doc;
+	p->store = store;
 	struct config *m = config_merge(doc, d);
 	p->config = m;
 	const char *singles[] = {"global", "docker", "host", "containers"};

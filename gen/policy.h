@@ -99,12 +99,13 @@ struct policy {
 	struct user_policy *policies;
 	size_t npolicies, policies_cap;
 
-	struct ini_doc *doc;        /* owns every config source, `file =` lists included */
+	struct ini_doc *doc;        /* the entries it was built from (and StrictModes) */
+	struct source_store *store; /* where list files are kept (the caller's) */
 	struct config *config;      /* the config as merged, for `dfwgen config` */
 };
 
 /* Validates and merges the raw entries. Returns NULL if any error was recorded. */
-struct policy *policy_build(struct ini_doc *doc, struct diags *d);
+struct policy *policy_build(struct ini_doc *doc, struct source_store *store, struct diags *d);
 void policy_free(struct policy *p);
 
 /* ipset name of a set for a family: "dfw-NAME-4". */
