@@ -43,6 +43,29 @@ setup() { load test_helper; }
 	done
 }
 
+@test "README names every command and option --help lists" {
+	run -0 "$DFWGEN" --help
+	local o missing=()
+	for o in $(grep -oE -- '--[a-z][a-z-]+' <<<"$output" | sort -u) $(grep -oE -- '(^| )-[a-zA-Z0-9]( |$)' <<<"$output" | tr -d ' ' | sort -u); do
+		grep -qE -- "\`$o[\` ]" "$ROOT/README.md" || missing+=("$o")
+	done
+	for o in rules ipsets config check apply confirm status; do
+		grep -qE "^    dfwgen .*\b$o\b" "$ROOT/README.md" || missing+=("$o")
+	done
+	assert_equal "${missing[*]}" ""
+}
+
+@test "README's diagnostic table is the program's catalogue: every ID it can report, no other" {
+	# the IDs the sources report, literally (a diagnostic's notes repeat its ID)
+	grep -ohE 'diag_(error|warn|note|add)\([^"]*"[a-z0-9-]+"' "$ROOT"/gen/*.c | grep -oE '"[a-z0-9-]+"$' | tr -d '"' |
+		sort -u >"$BATS_TEST_TMPDIR/code"
+	sed -n '/^### Diagnostic IDs/,/^## /p' "$ROOT/README.md" | grep -oE '^\| `[a-z0-9-]+`' | tr -d '|` ' | sort -u \
+		>"$BATS_TEST_TMPDIR/readme"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/code")" -gt 80 ]
+	run comm -3 "$BATS_TEST_TMPDIR/code" "$BATS_TEST_TMPDIR/readme"
+	assert_output ''
+}
+
 @test "dfwgen.ini(5) names every section and key the program knows" {
 	run -0 "$DFWGEN" config -c /dev/null -d "$ROOT/rules.d"
 	for key in $(grep -oE '^[a-z_]+ =' <<<"$output" | cut -d' ' -f1 | sort -u); do
