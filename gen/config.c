@@ -130,6 +130,41 @@ static bool looks_like_assignment(const char *s)
 	return *s == '=' || (*s == ':' && (s[1] == ' ' || s[1] == '\t'));
 }
 
+/* Where a comment the user meant stands inside a value: libinih takes
+ * inline comments only after ';' ("tcp = 22, 9999  # ssh" keeps "# ssh"),
+ * and not at all on an indented line that continues a list. */
+static const char *inline_comment(const struct ini_entry *e)
+{
+	for (const char *c = e->value; *c; c++) {
+		if ((*c == '#' || (*c == ';' && e->continuation)) &&
+		    (c == e->value || isspace((unsigned char)c[-1])))
+			return c;
+	}
+	return NULL;
+}
+
+/* Said at the comment, for the keys whose values never hold '#' or ';'
+ * ([policy] regexes and the log prefix may). */
+static bool comment_in_value(const struct csection *s, const struct key_def *kd, const struct ini_entry *e,
+			     struct diags *d)
+{
+	if (!strcmp(s->def->kind, "policy") || !strcmp(kd->name, "log_prefix"))
+		return false;
+	const char *c = inline_comment(e);
+	if (!c)
+		return false;
+	int col = e->loc.col + (int)(c - e->value);
+	struct loc at = loc_span(e->loc.src, e->loc.line, col, (int)strlen(c));
+	if (*c == ';')
+		diag_error(d, "ini-syntax", at, "'%s' is read as part of the value of '%s': libinih strips no "
+			   "comment from an indented line that continues a list; put the comment on a line of its own", c,
+			   e->key);
+	else
+		diag_error(d, "ini-syntax", at, "'%s' is read as part of the value of '%s': an inline comment starts "
+			   "with ';' (a line of its own may start with '#')", c, e->key);
+	return true;
+}
+
 static void merge_value(struct csection *s, const struct ini_entry *e, struct diags *d)
 {
 	int k = find_key(s->def, e->key);
@@ -176,7 +211,11 @@ static void merge_value(struct csection *s, const struct ini_entry *e, struct di
 			free(mk->v[i].text);
 		mk->n = 0; /* an empty value resets a list */
 	}
-	struct cvalue v = {.text = xstrdup(e->value), .loc = e->loc};
+	if (comment_in_value(s, kd, e, d))
+		return;
+	struct cvalue v = {.text = xstrdup(e->value), .loc = e->loc, .continuation = e->continuation};
+	if (e->continuation && mk->n)
+		mk->v[mk->n - 1].continued = true;
 	VEC_PUSH(mk->v, mk->n, mk->cap, v);
 }
 
@@ -218,11 +257,13 @@ void items_split(const struct cvalue *v, struct items *out, struct diags *d)
 		VEC_PUSH(out->parts, out->nparts, pcap, text);
 		int col = v->loc.col + (int)(seg + lead - v->text);
 		struct loc loc = loc_span(v->loc.src, v->loc.line, col, (int)(len - lead));
-		if (!text[0])
+		/* a list may go on on an indented line: "a," then "  b" (or "a" then "  , b") */
+		bool joint = (!comma && v->continued && seg > v->text) || (seg == v->text && comma && v->continuation);
+		if (text[0])
+			VEC_PUSH(out->v, out->n, cap, ((struct item){.text = text, .loc = loc}));
+		else if (!joint)
 			diag_error(d, "empty-item", loc, "empty list item (two commas in a row, or a "
 				   "comma at the start or end)");
-		else
-			VEC_PUSH(out->v, out->n, cap, ((struct item){.text = text, .loc = loc}));
 		if (!comma)
 			break;
 		seg = comma + 1;

@@ -36,6 +36,8 @@ enum { SECTION_KEYS_MAX = 8 };
 struct cvalue {
 	char *text;
 	struct loc loc;
+	bool continuation; /* an indented line that continues the value before it */
+	bool continued;    /* an indented line continues this one */
 };
 
 /* A key's values, in the order the files gave them. */

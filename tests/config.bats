@@ -586,6 +586,34 @@ tcp = 22")
 	[[ "$stderr" == *"c.ini:3:3: error: this indented line is read as more values for 'tcp' (libinih joins indented lines to the key above); remove the indentation [ini-syntax]"* ]]
 }
 
+@test "'#' inside a line is no comment: an error at the '#', where ';' would be one" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22, 9999  # ssh')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:17: error: '# ssh' is read as part of the value of 'tcp': an inline comment starts with ';' (a line of its own may start with '#') [ini-syntax]"* ]]
+	[[ "$stderr" != *"bad-port"* ]]
+	c=$(cfg d.ini <<<$'# a comment line\n[host]\ntcp = 22, 9999  ; ssh')
+	run -0 dfwc "$c"
+	assert_line --partial -- '--dport 9999 '
+}
+
+@test "a list goes on on indented lines, the comma at the end of one line or the start of the next" {
+	c=$(cfg c.ini <<<$'[set office]\nentries = 192.0.2.0/24,\n  198.51.100.7, 198.51.100.8\n  , 2001:db8:10::/48\n[host]\ntcp = 22\nallow = office')
+	run -0 --separate-stderr dfwc "$c" ipsets
+	assert_equal "$stderr" ""
+	for a in 192.0.2.0/24 198.51.100.7 198.51.100.8 2001:db8:10::/48; do
+		assert_line --partial "$a -exist"
+	done
+	# libinih strips no comment from an indented line: said, not read as an address
+	c=$(cfg e.ini <<<$'[set office]\nentries = 192.0.2.0/24,\n  198.51.100.7  ; admin\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c" ipsets
+	[[ "$stderr" == *"e.ini:3:17: error: '; admin' is read as part of the value of 'entries': libinih strips no comment from an indented line that continues a list; put the comment on a line of its own [ini-syntax]"* ]]
+	[[ "$stderr" != *"bad-address"* ]]
+	# a comma with nothing after it, at the end of the last line, is still an error
+	c=$(cfg d.ini <<<$'[set office]\nentries = 192.0.2.0/24,\n  198.51.100.7,\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c" ipsets
+	[[ "$stderr" == *"d.ini:3:16: error: empty list item"* ]]
+}
+
 @test "NUL bytes and invalid UTF-8 are refused" {
 	printf '[host]\ntcp = 22\x00\n' >"$BATS_TEST_TMPDIR/nul.ini"
 	run -2 --separate-stderr dfwc "$BATS_TEST_TMPDIR/nul.ini"
