@@ -16,6 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A hangup (a dropped SSH session), Ctrl-C or systemctl stop from the moment
+ * a generation is pending until apply is done: noted, never fatal half-way;
+ * the apply then rolls back. Only the handler writes it. */
 static volatile sig_atomic_t got_signal;
 
 static void note_signal(int sig)
@@ -80,15 +83,18 @@ static bool current_generation(const struct applying *a, struct generation *g, s
 	return false;
 }
 
-static void say_dry_run(const struct applying *a, const struct plan *p, const struct apply_opts *o)
+/* --dry-run: what apply would change; 0 nothing, 1 something. */
+static int say_dry_run(const struct applying *a, const struct plan *p, const struct apply_opts *o)
 {
 	struct drifts ds = {0};
 	char *sets = host_set_names();
 	drift_collect(p, &ds);
 	drift_state(a ? &a->sd : NULL, p, &ds, sets);
 	drift_print(stdout, &ds, o->json, "would change");
+	int code = ds.n ? 1 : 0;
 	drifts_free(&ds);
 	free(sets);
+	return code;
 }
 
 /* One apply: the generation to load, the confirmed one, what is dfwgen's. */
@@ -115,7 +121,10 @@ static int keep_confirmed(struct apply_ctx *x, time_t when, struct diags *d)
 			   "keep in force");
 		return 1;
 	}
-	if (!load_generation(x->p, &x->cur, &x->ow, true, NULL, NULL, d))
+	struct load_summary sum = {0};
+	bool ok = load_generation(x->p, &x->cur, &x->ow, &sum, NULL, NULL, d);
+	sb_free(&sum.destroyed);
+	if (!ok)
 		return 2;
 	fprintf(stderr, "dfwgen: the confirmed generation %s is in force\n", x->cur.id);
 	return 0;
@@ -162,20 +171,22 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 	char *sets_before = host_set_names();
 	/* chains already as the generation makes them are not reloaded */
 	bool in_sync[2] = {drift_family_in_sync(x->p, 0), drift_family_in_sync(x->p, 1)};
-	bool loaded = load_generation(x->p, g, &x->ow, true, NULL, in_sync, d);
+	struct load_summary sum = {0};
+	bool loaded = load_generation(x->p, g, &x->ow, &sum, NULL, in_sync, d);
 	enum confirmation c = !loaded || got_signal ? (got_signal ? INTERRUPTED : CONFIRMED) :
 			      x->o->confirm_seconds > 0 ? confirmed(x->a, x->o, x->o->confirm_seconds) : CONFIRMED;
 	int code = verdict(x, loaded, c, d);
 	if (code == 1)
 		state_reject(&x->a->sd, g->id);
 	fault_point("before-commit");
-	bool rolled_back = !code || load_generation(x->p, x->have_cur ? &x->cur : NULL, &x->ow, false, sets_before,
+	bool rolled_back = !code || load_generation(x->p, x->have_cur ? &x->cur : NULL, &x->ow, NULL, sets_before,
 						    NULL, d);
 	free(sets_before);
 	if (!rolled_back) {
 		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: run 'dfwgen apply' again (the "
 			   "next apply first puts back the confirmed generation)");
 		release_signals(old_actions);
+		sb_free(&sum.destroyed);
 		return code; /* pending stays: the next apply recovers */
 	}
 	if (!code)
@@ -190,15 +201,16 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 	release_signals(old_actions);
 	if (got_signal && !code)
 		fprintf(stderr, "dfwgen: %s came after the rules were in force: they stay\n", strsignal(got_signal));
+	if (!code)
+		load_summary_print(stderr, g->id, &sum);
+	sb_free(&sum.destroyed);
 	return code;
 }
 
 int apply_run(struct applying *a, const struct plan *p, const struct apply_opts *o, struct diags *d)
 {
-	if (o->dry_run) {
-		say_dry_run(a, p, o);
-		return 0;
-	}
+	if (o->dry_run)
+		return say_dry_run(a, p, o);
 	struct apply_ctx x = {.a = a, .p = p, .o = o, .g = &p->gen};
 	x.have_cur = current_generation(a, &x.cur, d);
 	owned_add_generation(&x.ow, x.g);
@@ -240,7 +252,7 @@ static bool recover(struct applying *a, const struct plan *p, struct diags *d)
 	struct owned ow = {0};
 	owned_add_generation(&ow, have_cur ? &cur : NULL);
 	owned_add_generation(&ow, have_pen ? &pen : NULL);
-	bool ok = load_generation(p, have_cur ? &cur : NULL, &ow, false, NULL, NULL, d);
+	bool ok = load_generation(p, have_cur ? &cur : NULL, &ow, NULL, NULL, NULL, d);
 	if (ok)
 		state_remove(&a->sd, "pending");
 	owned_free(&ow);
@@ -281,7 +293,7 @@ int apply_fall_back(struct applying *a, const char *backend, unsigned ssh_port, 
 	}
 	bool have_cur = a->lock >= 0 && current_generation(a, &cur, d);
 	owned_add_generation(&ow, have_cur ? &cur : NULL);
-	if (have_cur && load_generation(&p, &cur, &ow, false, NULL, NULL, d)) {
+	if (have_cur && load_generation(&p, &cur, &ow, NULL, NULL, NULL, d)) {
 		diag_error(d, "boot-fallback", (struct loc){0}, "at boot: the configuration could not be applied; the last "
 			   "confirmed generation %s is in force instead", cur.id);
 		generation_free(&cur);

@@ -47,7 +47,8 @@ struct applying {
 int apply_begin(struct applying *a, const struct apply_opts *o, const char *backend, struct diags *d);
 /* Returns 0 (applied), 1 (rolled back: not confirmed; or a hook found the
  * configuration's generation rejected and nothing confirmed to keep) or 2
- * (failed; the confirmed generation is back). */
+ * (failed; the confirmed generation is back). With dry_run: what it would
+ * change, on standard output; 0 nothing, 1 something. */
 int apply_run(struct applying *a, const struct plan *plan, const struct apply_opts *o, struct diags *d);
 /* At boot, when the configuration could not be applied: the confirmed
  * generation, else the fail-closed ruleset. 0 when the confirmed generation

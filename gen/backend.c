@@ -122,6 +122,7 @@ struct set_plan {
 	struct strbuf head, members, swaps; /* rebuilt: creates and flushes; adds; swaps and destroys */
 	struct strbuf adds, dels;           /* in place: "add SET MEMBER -exist" / "del ..." */
 	const char *set;
+	size_t rebuilt, in_place, added, deleted;
 };
 
 static void count_add(void *arg, bool add, const struct addr *a)
@@ -136,6 +137,7 @@ static void in_place_line(void *arg, bool add, const struct addr *a)
 	char text[ADDR_STRLEN];
 	addr_format(a, text, true);
 	sb_addf(add ? &sp->adds : &sp->dels, "%s %s %s -exist\n", add ? "add" : "del", sp->set, text);
+	++*(add ? &sp->added : &sp->deleted);
 }
 
 /* What each set of a generation needs, against what the kernel holds:
@@ -154,6 +156,7 @@ static void plan_block(const struct set_block *b, struct set_plan *sp)
 	bool listed = setload_list(b->name, &live);
 	if (!listed || !live.exists || strcmp(live.type, b->type)) {
 		set_block_text(b, true, &sp->head, &sp->members, &sp->swaps); /* a new set, or one ipset must judge */
+		sp->rebuilt++;
 	} else if (!members_same(b->members, b->n, live.v, live.n)) {
 		size_t adds = 0, changes = members_diff(b->members, b->n, live.v, live.n, count_add, &adds);
 		size_t biggest = b->n > live.n ? b->n : live.n;
@@ -161,8 +164,10 @@ static void plan_block(const struct set_block *b, struct set_plan *sp)
 		if (changes * 100 <= biggest * IN_PLACE_MAX_PERCENT && live.n + adds <= live.maxelem) {
 			sp->set = b->name;
 			members_diff(b->members, b->n, live.v, live.n, in_place_line, sp);
+			sp->in_place++;
 		} else {
 			set_block_text(b, false, &sp->head, &sp->members, &sp->swaps);
+			sp->rebuilt++;
 		}
 	}
 	set_members_free(&live);
@@ -218,7 +223,8 @@ static bool load_rules(const char *backend, int f, const char *text, bool noflus
 /* dfw- sets nobody wants: not created by `keep_text` nor by `spare_text`
  * (NULL: none), or the .n twin of a load that failed. Destroying a set a rule
  * still uses fails; that is fine, it stays. */
-static void destroy_sets_except(const char *keep_text, const char *spare_text, bool twins_only)
+static void destroy_sets_except(const char *keep_text, const char *spare_text, bool twins_only,
+				struct load_summary *sum)
 {
 	const char *argv[] = {"ipset", "list", "-n", NULL};
 	struct cmd_result r = host_run(argv, NULL);
@@ -231,6 +237,8 @@ static void destroy_sets_except(const char *keep_text, const char *spare_text, b
 			continue;
 		const char *destroy[] = {"ipset", "destroy", name, NULL};
 		struct cmd_result dr = host_run(destroy, NULL);
+		if (dr.status == 0 && sum && !twin)
+			sb_addf(&sum->destroyed, "%s%s", sum->destroyed.len ? ", " : "", name);
 		cmd_result_free(&dr);
 	}
 	free(copy);
@@ -290,8 +298,8 @@ bool load_family(const struct plan *p, int f, const char *body, const struct own
  * dfwgen's objects are removed everywhere (nothing was confirmed yet). Only
  * dfwgen's objects change: what Docker, fail2ban or an admin hold elsewhere
  * stays as it is. */
-bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow, bool say,
-			    const char *spare_sets, const bool in_sync[2], struct diags *d)
+bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow,
+		     struct load_summary *sum, const char *spare_sets, const bool in_sync[2], struct diags *d)
 {
 	struct set_plan sp = {0};
 	struct set_blocks blocks = {0};
@@ -311,25 +319,42 @@ bool load_generation(const struct plan *p, const struct generation *g, const str
 	if (ok)
 		fault_point("after-swaps");
 	ok = ok && (!sp.dels.len || setload_run(sp.dels.buf) || run_step(ipset, sp.dels.buf, "deleting set members", d));
+	if (sum) {
+		sum->rebuilt = sp.rebuilt;
+		sum->in_place = sp.in_place;
+		sum->added = sp.added;
+		sum->deleted = sp.deleted;
+	}
 	set_plan_free(&sp);
 	if (ok)
 		fault_point("after-sets");
 	for (int f = 0; f < 2 && ok; f++) {
-		bool removed = false;
-		if (!in_sync || !in_sync[f])
+		bool removed = false, load = !in_sync || !in_sync[f];
+		if (load)
 			ok = load_family(p, f, g && g->family[f] ? g->body[f] : NULL, ow, &removed, d);
-		if (removed && say)
+		if (sum)
+			sum->family[f] = removed ? FAMILY_REMOVED : !load ? FAMILY_UNCHANGED :
+					 g && g->family[f] ? FAMILY_LOADED : FAMILY_OFF;
+		if (removed && sum)
 			diag_note(d, "family-removed", (struct loc){0}, "IPv%d is off: dfwgen's IPv%d chains, jumps and sets "
 				  "are removed", f ? 6 : 4, f ? 6 : 4);
 		fault_point(f ? "after-v6" : "after-v4");
 	}
-	destroy_sets_except(g ? g->sets : "", spare_sets, !ok);
+	destroy_sets_except(g ? g->sets : "", spare_sets, !ok, sum);
 	return ok;
 }
 
-/* A hangup (a dropped SSH session), Ctrl-C or systemctl stop from the moment
- * a generation is pending until apply is done: noted, never fatal half-way;
- * the apply then rolls back. Only the handler writes it. */
+void load_summary_print(FILE *out, const char *id, const struct load_summary *sum)
+{
+	static const char *const what[] = {"unchanged", "reloaded", "removed", "off"};
+	fprintf(out, "dfwgen: generation %s in force: IPv4 rules %s, IPv6 rules %s; sets: %zu rebuilt, %zu changed "
+		"in place (%zu members added, %zu removed)", id, what[sum->family[0]], what[sum->family[1]], sum->rebuilt,
+		sum->in_place, sum->added, sum->deleted);
+	if (sum->destroyed.len)
+		fprintf(out, ", destroyed: %s", sum->destroyed.buf);
+	fputc('\n', out);
+}
+
 /* Rules in dfwgen's chains that are not dfwgen's, in both families (in one
  * that is off too: dfwgen's objects there are about to go, and what others
  * put in them with them); named, and removed with --adopt. */

@@ -8,6 +8,9 @@
 #define DFW_BACKEND_H
 
 #include "apply.h"
+#include "util.h"
+
+#include <stdio.h>
 
 /* The rules dfwgen wrote into its chains (and DOCKER-USER), by key: those of
  * the generation being loaded and of the confirmed one. A rule carrying a
@@ -29,14 +32,26 @@ void owned_free(struct owned *ow);
  * load, without it apply refuses. How many. */
 size_t foreign_everywhere(const struct plan *p, const struct owned *ow, bool adopt, struct diags *d);
 
+/* What a load did, for the one line apply says. */
+enum family_load { FAMILY_UNCHANGED, FAMILY_LOADED, FAMILY_REMOVED, FAMILY_OFF };
+
+struct load_summary {
+	enum family_load family[2];
+	size_t rebuilt, in_place, added, deleted; /* sets, and members changed in place */
+	struct strbuf destroyed;                   /* the dfw- sets destroyed, comma-separated */
+};
+
+void load_summary_print(FILE *out, const char *id, const struct load_summary *sum);
+
 /* Puts generation g in force, object by object: its sets first, then each
  * family's chains and jumps (a family g leaves out loses dfwgen's objects),
  * then the dfw- sets it does not use go (but those spare_sets names: a
  * rollback keeps the sets that were there before the apply). g NULL:
  * dfwgen's objects are removed everywhere. in_sync (NULL: none): families
- * whose chains already are g's, not reloaded. say: name a family removed. */
-bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow, bool say,
-		     const char *spare_sets, const bool in_sync[2], struct diags *d);
+ * whose chains already are g's, not reloaded. sum (NULL: a quiet load, a
+ * rollback's): what was done, and a note for a family removed. */
+bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow,
+		     struct load_summary *sum, const char *spare_sets, const bool in_sync[2], struct diags *d);
 /* One family: the body with its jumps fixed against the tables as they are
  * now (Docker may move FORWARD meanwhile: three tries), or (body NULL)
  * dfwgen's objects removed. *removed (may be NULL): something was removed. */

@@ -307,6 +307,23 @@ static void other_flavour_drift(struct drifts *ds, const struct plan *p, int f)
 /* What the state directory says (a generation pending or rejected), and what
  * lies outside dfwgen's chains but matters: a family that is off still
  * holding dfwgen's objects, rules of the other iptables flavour. */
+/* dfw- sets of a family that is on which the configuration no longer makes
+ * (a [set] removed or renamed): the next apply destroys them. */
+static void extra_set_drift(struct drifts *ds, const struct plan *p, const char *live_sets)
+{
+	char *copy = xstrdup(live_sets ? live_sets : "");
+	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+		size_t len;
+		if (sscanf(line, "create %63s", name) != 1 || strncmp(name, "dfw-", 4) || (len = strlen(name)) < 3 ||
+		    name[len - 2] != '-' || (name[len - 1] != '4' && name[len - 1] != '6'))
+			continue; /* not a dfw- set, or a .n twin */
+		if (p->family[name[len - 1] == '6'] && !set_names_has(p->sets, name))
+			add_drift(ds, 0, "set", xasprintf("set %s is in no [set] of the configuration: apply destroys it", name));
+	}
+	free(copy);
+}
+
 void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts *ds, const char *live_sets)
 {
 	snprintf(ds->generation, sizeof(ds->generation), "%s", p->gen.id);
@@ -328,6 +345,7 @@ void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts
 		else
 			other_flavour_drift(ds, p, f);
 	}
+	extra_set_drift(ds, p, live_sets);
 }
 
 int apply_status(const struct plan *p, const struct apply_opts *o, FILE *out)

@@ -177,16 +177,18 @@ int host_lock(int dir_fd, const char *state_dir, int seconds, char *err, size_t 
 		snprintf(err, errsize, "cannot open %s/lock: %s", state_dir, strerror(errno));
 		return -1;
 	}
-	bool locked = false;
-	if (!seconds) {
-		locked = flock(fd, LOCK_EX) == 0;
-	} else {
-		for (int tenth = 0; !locked && tenth < seconds * 10; tenth++) {
+	bool locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	if (!locked && errno == EWOULDBLOCK) {
+		/* never a silent wait: a second apply behind a --confirm waits minutes */
+		fprintf(stderr, "dfwgen: waiting for %s/lock: another dfwgen apply holds it (one waiting for "
+			"confirmation, or loading)%s\n", state_dir, seconds ? "" : "; Ctrl-C gives up, changing nothing");
+		if (!seconds)
+			locked = flock(fd, LOCK_EX) == 0;
+		for (int tenth = 0; seconds && !locked && tenth < seconds * 10; tenth++) {
+			usleep(100000);
 			locked = flock(fd, LOCK_EX | LOCK_NB) == 0;
 			if (!locked && errno != EWOULDBLOCK)
 				break;
-			if (!locked)
-				usleep(100000);
 		}
 	}
 	if (!locked) {

@@ -147,13 +147,39 @@ setup() {
 	done
 }
 
-@test "--dry-run prints what would change and changes nothing" {
+@test "--dry-run prints what would change, changes nothing, and exits 1 when something would, 0 when not" {
 	snapshot >"$BATS_TEST_TMPDIR/before"
-	run -0 dfw_apply --dry-run
+	run -1 dfw_apply --dry-run
 	assert_line 'would change IPv4 input-jump: INPUT does not jump to FILTERS'
 	assert_line 'would change set: set dfw-trusted-4 lacks 192.0.2.10'
 	snapshot >"$BATS_TEST_TMPDIR/after"
 	run -0 diff "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+	run -0 dfw_apply
+	run -0 dfw_apply --dry-run
+	assert_output "in sync: the host holds what the configuration generates"
+	# a [set] taken out of the config: the sets the next apply destroys are named
+	printf '[set gone]\nentries = 10.9.9.9\n' | cat "$CONF" - >"$BATS_TEST_TMPDIR/more.ini"
+	CONF="$BATS_TEST_TMPDIR/more.ini" run -0 dfw_apply
+	run -1 dfw_apply --dry-run
+	assert_line 'would change set: set dfw-gone-4 is in no [set] of the configuration: apply destroys it'
+	assert_line 'would change set: set dfw-gone-6 is in no [set] of the configuration: apply destroys it'
+	run -1 dfw_status
+	assert_line 'drift set: set dfw-gone-4 is in no [set] of the configuration: apply destroys it'
+}
+
+@test "apply says in one line what it changed: chains, sets, members" {
+	# ten more IPv4 members: one changed is few enough to change in place
+	sed 's/^entries = 192.0.2.10, 203.0.113.0\/24$/&, 10.0.1.1, 10.0.1.2, 10.0.1.3, 10.0.1.4, 10.0.1.5, 10.0.1.6, 10.0.1.7, 10.0.1.8, 10.0.1.9, 10.0.1.10/' \
+		"$CONF" >"$BATS_TEST_TMPDIR/ten.ini"
+	CONF="$BATS_TEST_TMPDIR/ten.ini" run -0 --separate-stderr dfw_apply
+	[[ "$stderr" == *"generation "*" in force: IPv4 rules reloaded, IPv6 rules reloaded; sets: 2 rebuilt, 0 changed in place (0 members added, 0 removed)"* ]]
+	CONF="$BATS_TEST_TMPDIR/ten.ini" run -0 --separate-stderr dfw_apply
+	[[ "$stderr" == *" in force: IPv4 rules unchanged, IPv6 rules unchanged; sets: 0 rebuilt, 0 changed in place (0 members added, 0 removed)"* ]]
+	sed 's/10.0.1.10$/10.0.1.11/' "$BATS_TEST_TMPDIR/ten.ini" >"$BATS_TEST_TMPDIR/moved.ini"
+	CONF="$BATS_TEST_TMPDIR/moved.ini" run -0 --separate-stderr dfw_apply
+	[[ "$stderr" == *" in force: IPv4 rules unchanged, IPv6 rules unchanged; sets: 0 rebuilt, 1 changed in place (1 members added, 1 removed)"* ]]
+	CONF="$FIXTURES/e2e/devto.ini" run -0 --separate-stderr dfw_apply
+	[[ "$stderr" == *"destroyed: dfw-trusted-4, dfw-trusted-6"* ]] || [[ "$stderr" == *"destroyed: dfw-trusted-6, dfw-trusted-4"* ]]
 }
 
 @test "status reports each kind of drift after the host is broken on purpose" {

@@ -139,6 +139,8 @@ boot_apply() {
 	snapshot >"$BATS_TEST_TMPDIR/before"
 	local start=$SECONDS
 	run -2 --separate-stderr dfw_apply --hook
+	# it says what it waits for at once, and when it gives up
+	[[ "$stderr" == "dfwgen: waiting for $STATE/lock: another dfwgen apply holds it (one waiting for confirmation, or loading)"* ]]
 	[[ "$stderr" == *"another dfwgen apply holds"*"gave up after 20 seconds, nothing changed"* ]]
 	[ $((SECONDS - start)) -le 25 ]
 	snapshot >"$BATS_TEST_TMPDIR/after"
@@ -457,7 +459,7 @@ boot_apply() {
 	start_confirm 4
 	CONF=$NARROW run -1 --separate-stderr dfw_status --format json
 	run -0 jq -e '.pending != null and .pending == .generation and .in_sync == false' <<<"$output"
-	run -0 dfw_apply --dry-run
+	run -1 dfw_apply --dry-run
 	assert_line --partial "would change pending: generation"
 	finish_confirm 1
 }
