@@ -348,6 +348,17 @@ void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts
 	extra_set_drift(ds, p, live_sets);
 }
 
+int status_no_legacy_tables(const struct apply_opts *o, FILE *out)
+{
+	struct drifts ds = {0};
+	add_drift(&ds, 0, "backend", xstrdup("--backend legacy: the legacy tables do not exist here (iptables-legacy "
+					     "holds no filter table), so nothing of dfwgen's is loaded there; "
+					     "the host's rules are in the nft tables (drop --backend)"));
+	drift_print(out, &ds, o->json, "drift");
+	drifts_free(&ds);
+	return 1;
+}
+
 int apply_status(const struct plan *p, const struct apply_opts *o, FILE *out)
 {
 	struct drifts ds = {0};

@@ -33,6 +33,9 @@ void drift_collect(const struct plan *p, struct drifts *ds);
 void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts *ds, const char *set_names);
 /* verb: "drift" or "would change". */
 void drift_print(FILE *out, const struct drifts *ds, bool json, const char *verb);
+/* status --backend legacy where the legacy tables do not exist: said as one
+ * drift (exit 1) without running a legacy tool, which would create them. */
+int status_no_legacy_tables(const struct apply_opts *o, FILE *out);
 /* Whether a family's chains and jumps are exactly as the plan makes them. */
 bool drift_family_in_sync(const struct plan *p, int f);
 

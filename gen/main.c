@@ -12,6 +12,7 @@
 #include "apply.h"
 #include "check.h"
 #include "diag.h"
+#include "drift.h"
 #include "host.h"
 #include "ini.h"
 #include "live.h"
@@ -56,6 +57,9 @@ static struct policy *load_policy(const struct options *o, struct ini_doc *doc, 
 		return NULL;
 	if (have_dir && !ini_load_dir(doc, dir, d))
 		return NULL;
+	if (o->config && !o->dropins && have_dir)
+		diag_note(d, "dropins-merged", (struct loc){0}, "-c %s without -d: the drop-ins of %s are merged too "
+			  "(-d DIR names another directory; an empty one merges none)", o->config, dir);
 	if (diags_failed(d))
 		return NULL;
 	struct policy *p = policy_build(doc, doc->store, d);
@@ -402,6 +406,8 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 	struct applying a = {.sd.fd = -1, .lock = -1};
 	bool changes = !status_only && !ao.dry_run;
 	const char *backend = host_backend(run->o.backend);
+	if (code == EXIT_OK && status_only && !strcmp(backend, "legacy") && !host_legacy_tables_exist())
+		return status_no_legacy_tables(&ao, stdout);
 	if (code == EXIT_OK) {
 		check_against_host(run, backend);
 		if (diags_failed(&run->d))

@@ -167,6 +167,16 @@ setup() {
 	assert_line 'drift set: set dfw-gone-4 is in no [set] of the configuration: apply destroys it'
 }
 
+@test "status --backend legacy where no legacy table exists says so, and creates none" {
+	run -0 dfw_apply
+	# (the file exists only once the legacy module is loaded)
+	[[ "$(in_ns host sh -c 'cat /proc/net/ip_tables_names 2>/dev/null; true')" != *filter* ]]
+	run -1 dfw_status --backend legacy
+	assert_output "drift backend: --backend legacy: the legacy tables do not exist here (iptables-legacy holds no filter table), so nothing of dfwgen's is loaded there; the host's rules are in the nft tables (drop --backend)"
+	[[ "$(in_ns host sh -c 'cat /proc/net/ip_tables_names 2>/dev/null; true')" != *filter* ]]
+	run -0 dfw_status
+}
+
 @test "apply says in one line what it changed: chains, sets, members" {
 	# ten more IPv4 members: one changed is few enough to change in place
 	sed 's/^entries = 192.0.2.10, 203.0.113.0\/24$/&, 10.0.1.1, 10.0.1.2, 10.0.1.3, 10.0.1.4, 10.0.1.5, 10.0.1.6, 10.0.1.7, 10.0.1.8, 10.0.1.9, 10.0.1.10/' \

@@ -145,3 +145,13 @@ external = $value")
 	run -0 grep -c '^COMMIT$' <<<"$output"
 	assert_output 2 # the mangle table's guard and the filter table
 }
+
+@test "-c without -d says that the default drop-in directory is merged too" {
+	[ -d /etc/dfwgen/rules.d ] || skip "no /etc/dfwgen/rules.d here (install.sh makes it)"
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22')
+	run -0 --separate-stderr "$DFWGEN" -t "$TEMPLATES" -c "$c" --live none --no-strict-modes
+	[[ "$stderr" == *"note: -c $c without -d: the drop-ins of /etc/dfwgen/rules.d are merged too (-d DIR names another directory; an empty one merges none) [dropins-merged]"* ]]
+	mkdir -p "$BATS_TEST_TMPDIR/none"
+	run -0 --separate-stderr "$DFWGEN" -t "$TEMPLATES" -c "$c" -d "$BATS_TEST_TMPDIR/none" --live none
+	[[ "$stderr" != *"dropins-merged"* ]]
+}
