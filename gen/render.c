@@ -463,6 +463,10 @@ bool render_rules(const struct policy *p, enum family f, const char *template_di
 			       f, f == FAM_V4 ? "iptables-restore" : "ip6tables-restore");
 	emit_line(out, &sb, head, (struct line_origin){0});
 	free(head);
+	/* its -D/-I jump lines fit the tables of this moment: loaded twice, or
+	 * restored at boot without --noflush, it would be wrong */
+	emit_line(out, &sb, "# dfwgen: for the tables as they are now: regenerate it every time, never save it for boot "
+		  "(dfwgen apply and dfwgen.service keep it in force)", (struct line_origin){0});
 	/* the guard first: it closes published ports whatever filter FORWARD holds */
 	emit_line(out, &sb, "*" GUARD_TABLE, (struct line_origin){0});
 	emit_line(out, &sb, ":" GUARD_CHAIN " - [0:0]", (struct line_origin){0});
