@@ -23,7 +23,7 @@ static const struct section_def sections[] = {
 			     {"icmp", KEY_SCALAR, "yes"}, {"from_containers", KEY_SCALAR, "yes"})},
 	{"containers", false, KEYS({"allow", KEY_LIST, ""}, {"tcp", KEY_LIST, ""}, {"udp", KEY_LIST, ""})},
 	{"port", true, KEYS({"scope", KEY_SCALAR, "containers"}, {"proto", KEY_SCALAR, "tcp"},
-			    {"port", KEY_SCALAR, NULL}, {"allow", KEY_LIST, NULL})},
+			    {"port", KEY_LIST, NULL}, {"allow", KEY_LIST, NULL})},
 	{"policy", true, KEYS({"forbid", KEY_SCALAR, ""}, {"require", KEY_SCALAR, ""},
 			      {"chain", KEY_SCALAR, ""}, {"message", KEY_SCALAR, ""})},
 };

@@ -152,7 +152,8 @@ void live_check_published(const struct policy *p, const struct ruleset *nat, str
 		if (pa->scope != SCOPE_CONTAINERS)
 			continue;
 		char *where = xasprintf("[port %s]", pa->name);
-		check_port(v, n, pa->proto, &pa->port, where, pa->port_loc, d);
+		for (size_t k = 0; k < pa->ports.n; k++)
+			check_port(v, n, pa->proto, &pa->ports.v[k], where, pa->ports.locs[k], d);
 		free(where);
 	}
 	for (size_t i = 0; n && i < p->containers.tcp.n; i++)

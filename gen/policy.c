@@ -341,17 +341,8 @@ static void build_port(struct policy *p, struct port_allow *pa, const struct cse
 	static const char *const protos[] = {"tcp", "udp", NULL};
 	pa->scope = parse_word(config_scalar(s, "scope"), scopes, d) == 0 ? SCOPE_HOST : SCOPE_CONTAINERS;
 	pa->proto = parse_word(config_scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
-	if (required(s, "port", d)) {
-		struct cvalue v = config_scalar(s, "port");
-		struct item it = {.text = v.text, .loc = v.loc};
-		struct port_list one = {0};
-		add_port(p, &one, &it, d);
-		if (one.n)
-			pa->port = one.v[0];
-		pa->port_loc = v.loc;
-		free(one.v);
-		free(one.locs);
-	}
+	if (required(s, "port", d))
+		each_item(p, s, "port", &pa->ports, add_port, d);
 	if (required(s, "allow", d))
 		each_item(p, s, "allow", &pa->allow, add_allow, d);
 }
@@ -485,6 +476,8 @@ void policy_free(struct policy *p)
 	free(p->containers.udp.locs);
 	for (size_t i = 0; i < p->nports; i++) {
 		free(p->ports[i].name);
+		free(p->ports[i].ports.v);
+		free(p->ports[i].ports.locs);
 		free_allows(&p->ports[i].allow);
 	}
 	free(p->ports);

@@ -57,8 +57,7 @@ struct port_allow {
 	struct loc loc;
 	enum scope scope;
 	enum proto proto;
-	struct port_range port;
-	struct loc port_loc;
+	struct port_list ports; /* port = 80, 443, 8000-8010 */
 	struct allow_list allow;
 };
 

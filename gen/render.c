@@ -132,12 +132,15 @@ static void port_allow_rows(struct tvar *v, const struct policy *p, enum scope s
 		const struct port_allow *pa = &p->ports[i];
 		if (pa->scope != scope)
 			continue;
-		for (size_t k = 0; k < pa->allow.n; k++) {
-			char *m = allow_match(p, &pa->allow.v[k], f);
-			if (!m)
-				continue;
-			row(v, xstrdup(pa->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&pa->port), m, xstrdup(pa->name));
-			row_at(v, pa->allow.v[k].loc);
+		for (size_t j = 0; j < pa->ports.n; j++) {
+			for (size_t k = 0; k < pa->allow.n; k++) {
+				char *m = allow_match(p, &pa->allow.v[k], f);
+				if (!m)
+					continue;
+				row(v, xstrdup(pa->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&pa->ports.v[j]), m,
+				    xstrdup(pa->name));
+				row_at(v, pa->allow.v[k].loc);
+			}
 		}
 	}
 }

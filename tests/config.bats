@@ -642,3 +642,14 @@ tcp = 22")
 	run -0 dfw -c /dev/null -d "$ROOT/rules.d" --live none -6
 	run -0 dfw -c /dev/null -d "$ROOT/rules.d" ipsets
 }
+
+@test "[port] takes several ports and ranges; a bad one is located at its column" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\n[port web]\nport = 80, 443, 8000-8010\nallow = 192.0.2.10')
+	run -0 dfwc "$c"
+	for p in 80 443 8000:8010; do
+		assert_line -- "-A DOCKER-USER -p tcp -m conntrack --ctorigdstport $p --ctdir ORIGINAL -s 192.0.2.10/32 -m comment --comment \"dfwgen: [port web]\" -j RETURN"
+	done
+	c=$(cfg d.ini <<<$'[host]\ntcp = 22\n[port web]\nport = 80, 70000\nallow = 192.0.2.10')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"d.ini:4:12: error: '70000': "*"[bad-port]"* ]]
+}

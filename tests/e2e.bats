@@ -71,6 +71,33 @@ cu -> unpublished = filtered
 cu -> web = filtered"
 }
 
+@test "one [port] section for several published ports: each opens to its allowlist only" {
+	printf '[docker]\nsubnets = 172.17.0.0/16, fd00:dead:beef::/64\n[host]\ntcp = 22\n[port office]\nport = 8000, 5432\nallow = 203.0.113.30, 2001:db8:113::30\n' \
+		>"$BATS_TEST_TMPDIR/two.ini"
+	reset_firewall le27
+	apply "$BATS_TEST_TMPDIR/two.ini"
+	run -0 matrix 4
+	assert_output "co -> app = filtered
+co -> db = open
+co -> ssh = open
+co -> unpublished = filtered
+co -> web = open
+ct -> app = filtered
+ct -> db = filtered
+ct -> ssh = open
+ct -> unpublished = filtered
+ct -> web = filtered
+cu -> app = filtered
+cu -> db = filtered
+cu -> ssh = open
+cu -> unpublished = filtered
+cu -> web = filtered"
+	run -0 matrix 6
+	assert_line "co -> web = open"
+	assert_line "co -> db = open"
+	assert_line "ct -> web = filtered"
+}
+
 @test "3: containers reach each other, the host over docker0, and the outside" {
 	for layout in le27 ge28; do
 		reset_firewall $layout
