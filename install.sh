@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # build: compiler, pkg-config, libinih, libpcre2
-# run:   iptables, ipset
+# run:   iptables, ipset, netbase (/etc/services: ports by name)
 # tests: bats and its libraries, GNU parallel (suites side by side), iproute2
 #        (network namespaces), socat (probes),
 #        jq, valgrind, util-linux (setpriv, nsenter), systemd (systemd-analyze verify);
@@ -23,7 +23,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential pkg-config libinih-dev libpcre2-dev libmnl-dev \
-	iptables ipset \
+	iptables ipset netbase \
 	bats bats-support bats-assert bats-file parallel iproute2 socat jq kmod procps util-linux valgrind \
 	clang libclang-rt-14-dev systemd docker.io busybox-static \
 	ansible-core openssh-client >/dev/null

@@ -4,7 +4,9 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,13 +167,30 @@ static void add_subnet(struct policy *p, void *out, const struct item *it, struc
 		VEC_PUSH(p->subnets, p->nsubnets, p->subnets_cap, a);
 }
 
-static void add_port(struct policy *p, void *out, const struct item *it, struct diags *d)
+/* A port by its /etc/services name ("ssh", "https") for proto: resolved
+ * here, so the rules hold the number (iptables would resolve it at load
+ * time, against whatever /etc/services says then). */
+static bool service_number(const char *name, const char *proto, struct port_range *r)
 {
-	(void)p;
+	if (!isalpha((unsigned char)name[0]) || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_.") != strlen(name))
+		return false;
+	struct servent *se = getservbyname(name, proto);
+	if (!se)
+		return false;
+	r->lo = r->hi = ntohs((uint16_t)se->s_port);
+	return true;
+}
+
+static void add_port_for(const char *proto, void *out, const struct item *it, struct diags *d)
+{
 	struct port_range r;
 	const char *why;
-	if (!port_parse(it->text, '-', false, &r, &why)) {
-		diag_error(d, "bad-port", it->loc, "'%s': %s", it->text, why);
+	if (!port_parse(it->text, '-', false, &r, &why) && !service_number(it->text, proto, &r)) {
+		if (isalpha((unsigned char)it->text[0]))
+			diag_error(d, "bad-port", it->loc, "'%s' is no port number, nor a %s service of /etc/services",
+				   it->text, proto);
+		else
+			diag_error(d, "bad-port", it->loc, "'%s': %s", it->text, why);
 		return;
 	}
 	struct port_list *l = out;
@@ -182,6 +201,18 @@ static void add_port(struct policy *p, void *out, const struct item *it, struct 
 	VEC_PUSH(l->v, l->n, l->cap, r);
 	l->locs = xrealloc(l->locs, l->cap * sizeof(*l->locs));
 	l->locs[l->n - 1] = it->loc;
+}
+
+static void add_tcp_port(struct policy *p, void *out, const struct item *it, struct diags *d)
+{
+	(void)p;
+	add_port_for("tcp", out, it, d);
+}
+
+static void add_udp_port(struct policy *p, void *out, const struct item *it, struct diags *d)
+{
+	(void)p;
+	add_port_for("udp", out, it, d);
 }
 
 static long find_set(const struct policy *p, const char *name)
@@ -319,8 +350,8 @@ static void build_scope(struct policy *p, struct scope_policy *sc, const struct 
 {
 	each_item(p, s, "allow", &sc->allow, add_allow, d);
 	refuse_everyone(s, &sc->allow, d);
-	each_item(p, s, "tcp", &sc->tcp, add_port, d);
-	each_item(p, s, "udp", &sc->udp, add_port, d);
+	each_item(p, s, "tcp", &sc->tcp, add_tcp_port, d);
+	each_item(p, s, "udp", &sc->udp, add_udp_port, d);
 	if (config_has_key(s, "icmp")) {
 		parse_bool(config_scalar(s, "icmp"), &sc->icmp, d);
 		parse_bool(config_scalar(s, "from_containers"), &sc->from_containers, d);
@@ -342,7 +373,7 @@ static void build_port(struct policy *p, struct port_allow *pa, const struct cse
 	pa->scope = parse_word(config_scalar(s, "scope"), scopes, d) == 0 ? SCOPE_HOST : SCOPE_CONTAINERS;
 	pa->proto = parse_word(config_scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
 	if (required(s, "port", d))
-		each_item(p, s, "port", &pa->ports, add_port, d);
+		each_item(p, s, "port", &pa->ports, pa->proto == PROTO_UDP ? add_udp_port : add_tcp_port, d);
 	if (required(s, "allow", d))
 		each_item(p, s, "allow", &pa->allow, add_allow, d);
 }

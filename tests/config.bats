@@ -495,12 +495,12 @@ destroy dfw-trusted-6.n"
 }
 
 @test "bad ports are each reported" {
-	c=$(cfg c.ini <<<$'[host]\ntcp = 22, 0, 65536, 22-10, http, -1')
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22, 0, 65536, 22-10, htpp, -1')
 	run -2 --separate-stderr dfwc "$c"
 	[[ "$stderr" == *"c.ini:2:11: error: '0': a port must be 1 to 65535 [bad-port]"* ]]
 	[[ "$stderr" == *"c.ini:2:14: error: '65536': a port must be 1 to 65535 [bad-port]"* ]]
 	[[ "$stderr" == *"c.ini:2:21: error: '22-10': the range's first port is above its last [bad-port]"* ]]
-	[[ "$stderr" == *"c.ini:2:28: error: 'http': a port is a number from 1 to 65535, or a range LOW-HIGH [bad-port]"* ]]
+	[[ "$stderr" == *"c.ini:2:28: error: 'htpp' is no port number, nor a tcp service of /etc/services [bad-port]"* ]]
 	[[ "$stderr" == *"c.ini:2:34: error: '-1': a port is a number from 1 to 65535, or a range LOW-HIGH [bad-port]"* ]]
 }
 
@@ -652,4 +652,16 @@ tcp = 22")
 	c=$(cfg d.ini <<<$'[host]\ntcp = 22\n[port web]\nport = 80, 70000\nallow = 192.0.2.10')
 	run -2 --separate-stderr dfwc "$c"
 	[[ "$stderr" == *"d.ini:4:12: error: '70000': "*"[bad-port]"* ]]
+}
+
+@test "ports by their /etc/services name are resolved when generating; an unknown name is located" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = ssh, https\nudp = domain\n[port t]\nproto = udp\nport = ntp\nallow = 192.0.2.10')
+	run -0 dfwc "$c"
+	assert_line --partial -- '-p tcp -m tcp --dport 22 '
+	assert_line --partial -- '-p tcp -m tcp --dport 443 '
+	assert_line --partial -- '-p udp -m udp --dport 53 '
+	assert_line --partial -- '-p udp -m conntrack --ctorigdstport 123 '
+	c=$(cfg d.ini <<<$'[host]\ntcp = 22, htps')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"d.ini:2:11: error: 'htps' is no port number, nor a tcp service of /etc/services [bad-port]"* ]]
 }

@@ -106,7 +106,7 @@ conf() {
 }
 
 @test "values: ports" {
-	for p in 0 65536 22-10 http -1 '22 23' 1e3 0x16; do
+	for p in 0 65536 22-10 nosuchservice -1 '22 23' 1e3 0x16 ssh-https; do
 		refused "$(conf "[containers]\ntcp = $p\n")" "c.ini:4:7"
 	done
 }
