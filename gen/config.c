@@ -18,7 +18,7 @@ static const struct section_def sections[] = {
 			       {"swarm_peers", KEY_LIST, ""}, {"swarm_data_port", KEY_SCALAR, "4789"},
 			       {"swarm_manager_port", KEY_SCALAR, "2377"})},
 	{"set", true, KEYS({"type", KEY_SCALAR, "hash:net"}, {"entries", KEY_LIST, ""},
-			   {"file", KEY_LIST, ""}, {"maxelem", KEY_SCALAR, ""})},
+			   {"file", KEY_LIST, ""}, {"maxelem", KEY_SCALAR, ""}, {"interfaces", KEY_LIST, ""})},
 	{"host", false, KEYS({"allow", KEY_LIST, ""}, {"tcp", KEY_LIST, ""}, {"udp", KEY_LIST, ""},
 			     {"icmp", KEY_SCALAR, "yes"}, {"from_containers", KEY_SCALAR, "yes"})},
 	{"containers", false, KEYS({"allow", KEY_LIST, ""}, {"tcp", KEY_LIST, ""}, {"udp", KEY_LIST, ""})},

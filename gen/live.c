@@ -56,6 +56,16 @@ void live_check_interfaces(const struct policy *p, struct diags *d)
 		diag_warn(d, "no-such-bridge", p->bridges.locs[i], "[docker] bridges names '%s', which does not "
 			  "exist (yet); its traffic counts as Docker-internal once Docker makes it", b);
 	}
+	for (size_t k = 0; k < p->nsets; k++) {
+		const struct iface_list *l = &p->sets[k].ifaces;
+		for (size_t i = 0; i < l->n; i++) {
+			const char *n = l->v[i];
+			if (n[strlen(n) - 1] == '+' || iface_present(ifs, n))
+				continue;
+			diag_warn(d, "no-such-set-interface", l->locs[i], "[set %s] interfaces names '%s', which this host "
+				  "does not have (it has: %s): its members reach nothing through it", p->sets[k].name, n, names);
+		}
+	}
 	free(names);
 	if_freenameindex(ifs);
 }

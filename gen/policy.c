@@ -314,6 +314,7 @@ static void build_set(struct policy *p, struct ipset_def *set, const struct csec
 	set->type = parse_word(config_scalar(s, "type"), types, d) == 1 ? SET_HASH_IP : SET_HASH_NET;
 	each_item(p, s, "entries", set, add_entry_item, d);
 	each_item(p, s, "file", set, add_list_file, d);
+	each_item(p, s, "interfaces", &set->ifaces, add_iface, d);
 	set_sort_unique(set);
 	struct cvalue m = config_scalar(s, "maxelem");
 	if (text_blank(m.text))
@@ -493,6 +494,7 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->nsets; i++) {
 		free(p->sets[i].name);
 		free(p->sets[i].entries);
+		free_ifaces(&p->sets[i].ifaces);
 	}
 	free(p->sets);
 	free_allows(&p->host.allow);

@@ -15,6 +15,12 @@ enum proto { PROTO_TCP, PROTO_UDP };
 enum set_type { SET_HASH_NET, SET_HASH_IP };
 
 
+struct iface_list {
+	char **v;
+	struct loc *locs; /* where each came from (cap entries); loc.src NULL: a default */
+	size_t n, cap;
+};
+
 struct ipset_def {
 	char *name;
 	struct loc loc;
@@ -23,6 +29,7 @@ struct ipset_def {
 	size_t nentries, cap;
 	size_t count[2];       /* IPv4, IPv6 entries */
 	unsigned long maxelem; /* 0: sized from the entries */
+	struct iface_list ifaces; /* its members count only entering these (none: any) */
 };
 
 /* One entry of an allow list (a traffic source): an address/network, or every
@@ -68,11 +75,6 @@ struct user_policy {
 	struct loc forbid_loc, require_loc;
 };
 
-struct iface_list {
-	char **v;
-	struct loc *locs; /* where each came from (cap entries); loc.src NULL: a default */
-	size_t n, cap;
-};
 
 struct policy {
 	bool v4, v6;

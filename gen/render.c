@@ -83,28 +83,49 @@ static void flag(struct tenv *e, const char *name, bool on)
 		row(v);
 }
 
-static char *allow_match(const struct policy *p, const struct allow_ref *s, enum family f)
+/* The matches an allow entry stands for in family f: "-s ADDR", or a set's
+ * "-m set --match-set NAME src", once per interface its members must enter
+ * on when the set names some ("-i eth1 -m set ..."). How many (0: none in f). */
+static size_t allow_matches(const struct policy *p, const struct allow_ref *s, enum family f, char *out[])
 {
 	char buf[ADDR_STRLEN];
-	if (s->is_set) {
-		policy_set_name(&p->sets[s->set], f, buf, sizeof(buf));
-		return xasprintf("-m set --match-set %s src", buf);
+	if (!s->is_set) {
+		if (s->addr.family != f)
+			return 0;
+		addr_format(&s->addr, buf, true);
+		out[0] = xasprintf("-s %s", buf);
+		return 1;
 	}
-	if (s->addr.family != f)
-		return NULL;
-	addr_format(&s->addr, buf, true);
-	return xasprintf("-s %s", buf);
+	const struct ipset_def *set = &p->sets[s->set];
+	policy_set_name(set, f, buf, sizeof(buf));
+	if (!set->ifaces.n) {
+		out[0] = xasprintf("-m set --match-set %s src", buf);
+		return 1;
+	}
+	for (size_t i = 0; i < set->ifaces.n; i++)
+		out[i] = xasprintf("-i %s -m set --match-set %s src", set->ifaces.v[i], buf);
+	return set->ifaces.n;
+}
+
+/* room for allow_matches */
+static char **match_room(const struct policy *p)
+{
+	size_t most = 1;
+	for (size_t i = 0; i < p->nsets; i++)
+		most = p->sets[i].ifaces.n > most ? p->sets[i].ifaces.n : most;
+	return xcalloc(most, sizeof(char *));
 }
 
 static void allow_rows(struct tvar *v, const struct policy *p, const struct allow_list *l, enum family f)
 {
+	char **m = match_room(p);
 	for (size_t i = 0; i < l->n; i++) {
-		char *m = allow_match(p, &l->v[i], f);
-		if (m) {
-			row(v, m);
+		for (size_t k = 0, n = allow_matches(p, &l->v[i], f, m); k < n; k++) {
+			row(v, m[k]);
 			row_at(v, l->v[i].loc);
 		}
 	}
+	free(m);
 }
 
 static char *port_text(const struct port_range *r)
@@ -128,21 +149,22 @@ static void public_rows(struct tvar *v, const struct scope_policy *sc)
 
 static void port_allow_rows(struct tvar *v, const struct policy *p, enum scope scope, enum family f)
 {
+	char **m = match_room(p);
 	for (size_t i = 0; i < p->nports; i++) {
 		const struct port_allow *pa = &p->ports[i];
 		if (pa->scope != scope)
 			continue;
 		for (size_t j = 0; j < pa->ports.n; j++) {
 			for (size_t k = 0; k < pa->allow.n; k++) {
-				char *m = allow_match(p, &pa->allow.v[k], f);
-				if (!m)
-					continue;
-				row(v, xstrdup(pa->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&pa->ports.v[j]), m,
-				    xstrdup(pa->name));
-				row_at(v, pa->allow.v[k].loc);
+				for (size_t x = 0, n = allow_matches(p, &pa->allow.v[k], f, m); x < n; x++) {
+					row(v, xstrdup(pa->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&pa->ports.v[j]),
+					    m[x], xstrdup(pa->name));
+					row_at(v, pa->allow.v[k].loc);
+				}
 			}
 		}
 	}
+	free(m);
 }
 
 /* guard: the environment of the mangle copy of the container rules, where

@@ -665,3 +665,17 @@ tcp = 22")
 	run -2 --separate-stderr dfwc "$c"
 	[[ "$stderr" == *"d.ini:2:11: error: 'htps' is no port number, nor a tcp service of /etc/services [bad-port]"* ]]
 }
+
+@test "[set] interfaces: the set's members count only entering there, wherever the set is allowed" {
+	c=$(cfg c.ini <<<$'[set lan]\nentries = 192.168.1.0/24\ninterfaces = eth1, wg+\n[host]\ntcp = 22\nallow = lan\n[containers]\nallow = lan\n[port pub]\nport = 80\nallow = lan')
+	run -0 dfwc "$c"
+	for i in eth1 wg+; do
+		assert_line -- "-A FILTERS -i $i -m set --match-set dfw-lan-4 src -m comment --comment \"dfwgen: [host] allow\" -j ACCEPT"
+		assert_line -- "-A DOCKER-USER -i $i -m set --match-set dfw-lan-4 src -m comment --comment \"dfwgen: [containers] allow\" -j RETURN"
+		assert_line --partial -- "--ctorigdstport 80 --ctdir ORIGINAL -i $i -m set --match-set dfw-lan-4 src"
+	done
+	refute_line --regexp -- '-A DOCKER-USER -m set --match-set dfw-lan-4'
+	c=$(cfg d.ini <<<$'[set lan]\nentries = 192.168.1.0/24\ninterfaces = eth1 -j ACCEPT\n[host]\ntcp = 22')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"d.ini:3:14: error: 'eth1 -j ACCEPT' is not an interface name"*"[bad-interface]"* ]]
+}

@@ -98,6 +98,21 @@ cu -> web = filtered"
 	assert_line "ct -> web = filtered"
 }
 
+@test "[set] interfaces: the office reaches the published ports only through its own interface" {
+	printf '[docker]\nsubnets = 172.17.0.0/16, fd00:dead:beef::/64\n[set office]\nentries = 203.0.113.30, 2001:db8:113::30\ninterfaces = %s\n[host]\ntcp = 22\n[containers]\nallow = office\n' \
+		ext-o >"$BATS_TEST_TMPDIR/own.ini"
+	reset_firewall le27
+	apply "$BATS_TEST_TMPDIR/own.ini"
+	assert_equal "$(probe co 203.0.113.1 8000)" open
+	assert_equal "$(probe co 2001:db8:113::1 8000)" open
+	assert_equal "$(probe ct 192.0.2.1 8000)" filtered
+	# the same addresses, allowed only on another interface: filtered
+	sed 's/^interfaces = ext-o$/interfaces = ext-t/' "$BATS_TEST_TMPDIR/own.ini" >"$BATS_TEST_TMPDIR/other.ini"
+	apply "$BATS_TEST_TMPDIR/other.ini"
+	assert_equal "$(probe co 203.0.113.1 8000)" filtered
+	assert_equal "$(probe co 2001:db8:113::1 8000)" filtered
+}
+
 @test "3: containers reach each other, the host over docker0, and the outside" {
 	for layout in le27 ge28; do
 		reset_firewall $layout
