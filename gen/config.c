@@ -26,6 +26,8 @@ static const struct section_def sections[] = {
 			    {"port", KEY_LIST, NULL}, {"allow", KEY_LIST, NULL})},
 	{"policy", true, KEYS({"forbid", KEY_SCALAR, ""}, {"require", KEY_SCALAR, ""},
 			      {"chain", KEY_SCALAR, ""}, {"message", KEY_SCALAR, ""})},
+	{"limit", true, KEYS({"scope", KEY_SCALAR, "host"}, {"proto", KEY_SCALAR, "tcp"},
+			     {"port", KEY_LIST, NULL}, {"rate", KEY_SCALAR, NULL}, {"burst", KEY_SCALAR, ""})},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -83,7 +85,7 @@ static struct csection *section_for(struct config *m, const char *name, struct l
 	if (!def) {
 		diag_error(d, "unknown-section", loc,
 			   "unknown section [%s]; known: [global] [docker] [set NAME] [host] "
-			   "[containers] [port NAME] [policy NAME]", name);
+			   "[containers] [port NAME] [limit NAME] [policy NAME]", name);
 		free(copy);
 		return NULL;
 	}

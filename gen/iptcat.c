@@ -31,6 +31,13 @@ static const struct opt_def set_opts[] = {{"--match-set", NULL, 2, V_SET},
 	{"--bytes-eq", NULL, 1, V_NUM}, {"--bytes-lt", NULL, 1, V_NUM}, {"--bytes-gt", NULL, 1, V_NUM}, {0}};
 static const struct opt_def comment_opts[] = {{"--comment", NULL, 1, V_COMMENT}, {0}};
 static const struct opt_def limit_opts[] = {{"--limit", NULL, 1, V_RATE}, {"--limit-burst", NULL, 1, V_NUM}, {0}};
+static const struct opt_def hashlimit_opts[] = {{"--hashlimit-upto", "--hashlimit", 1, V_RATE},
+	{"--hashlimit-above", NULL, 1, V_RATE}, {"--hashlimit-burst", NULL, 1, V_NUM},
+	{"--hashlimit-mode", NULL, 1, V_ANY}, {"--hashlimit-srcmask", NULL, 1, V_NUM},
+	{"--hashlimit-dstmask", NULL, 1, V_NUM}, {"--hashlimit-name", NULL, 1, V_ANY},
+	{"--hashlimit-htable-size", NULL, 1, V_NUM}, {"--hashlimit-htable-max", NULL, 1, V_NUM},
+	{"--hashlimit-htable-expire", NULL, 1, V_NUM}, {"--hashlimit-htable-gcinterval", NULL, 1, V_NUM},
+	{"--hashlimit-rate-match", NULL, 0, V_FLAG}, {"--hashlimit-rate-interval", NULL, 1, V_NUM}, {0}};
 static const struct opt_def icmp_opts[] = {{"--icmp-type", NULL, 1, V_ANY}, {0}};
 static const struct opt_def icmp6_opts[] = {{"--icmpv6-type", NULL, 1, V_ANY}, {0}};
 static const struct opt_def policy_opts[] = {{"--dir", NULL, 1, V_POLDIR}, {"--pol", NULL, 1, V_POL},
@@ -57,7 +64,7 @@ static const struct opt_def owner_opts[] = {{"--uid-owner", NULL, 1, V_ANY}, {"-
 
 static const struct ext_def matches[] = {
 	{"addrtype", addrtype_opts, false}, {"comment", comment_opts, false},
-	{"connmark", mark_opts, false}, {"conntrack", conntrack_opts, false},
+	{"connmark", mark_opts, false}, {"conntrack", conntrack_opts, false}, {"hashlimit", hashlimit_opts, false},
 	{"icmp", icmp_opts, false}, {"icmp6", icmp6_opts, false}, {"iprange", iprange_opts, false},
 	{"length", length_opts, false}, {"limit", limit_opts, false}, {"mac", mac_opts, false},
 	{"mark", mark_opts, false}, {"multiport", multiport_opts, false}, {"owner", owner_opts, false},

@@ -379,6 +379,44 @@ static void build_port(struct policy *p, struct port_allow *pa, const struct cse
 		each_item(p, s, "allow", &pa->allow, add_allow, d);
 }
 
+/* "6/minute" (any unit limit takes) as iptables-save prints it, "6/min";
+ * *count: the 6. NULL when it is no rate. */
+static char *canonical_rate(const char *text, unsigned long *count)
+{
+	static const struct { const char *unit, *as; } units[] = {
+		{"second", "sec"}, {"sec", "sec"}, {"s", "sec"}, {"minute", "min"}, {"min", "min"}, {"m", "min"},
+		{"hour", "hour"}, {"h", "hour"}, {"day", "day"}, {"d", "day"},
+	};
+	size_t digits = strspn(text, "0123456789");
+	if (!digits || digits > 6 || text[digits] != '/' || !valid_rate(text))
+		return NULL;
+	*count = strtoul(text, NULL, 10);
+	for (size_t i = 0; i < sizeof(units) / sizeof(*units); i++) {
+		if (!strcmp(text + digits + 1, units[i].unit))
+			return xasprintf("%lu/%s", *count, units[i].as);
+	}
+	return NULL;
+}
+
+static void build_limit(struct policy *p, struct rate_limit *rl, const struct csection *s, struct diags *d)
+{
+	static const char *const scopes[] = {"host", "containers", NULL};
+	static const char *const protos[] = {"tcp", "udp", NULL};
+	rl->scope = parse_word(config_scalar(s, "scope"), scopes, d) == 1 ? SCOPE_CONTAINERS : SCOPE_HOST;
+	rl->proto = parse_word(config_scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
+	if (required(s, "port", d))
+		each_item(p, s, "port", &rl->ports, rl->proto == PROTO_UDP ? add_udp_port : add_tcp_port, d);
+	unsigned long count = 0;
+	struct cvalue rate = config_scalar(s, "rate"), burst = config_scalar(s, "burst");
+	if (required(s, "rate", d) && !(rl->rate = canonical_rate(rate.text, &count)))
+		diag_error(d, "bad-value", rate.loc, "rate '%s' is not a rate such as 6/minute (new connections per "
+			   "source address; units: second, minute, hour, day)", rate.text);
+	rl->burst = count;
+	if (!text_blank(burst.text) && (!parse_uint(burst.text, 10000, &rl->burst) || !rl->burst))
+		diag_error(d, "bad-value", burst.loc, "burst '%s' must be a number from 1 to 10000 (connections "
+			   "allowed at once before the rate counts)", burst.text);
+}
+
 static void build_user_policy(struct user_policy *up, const struct csection *s, struct diags *d)
 {
 	struct cvalue forbid = config_scalar(s, "forbid"), require = config_scalar(s, "require");
@@ -437,6 +475,10 @@ struct policy *policy_build(struct ini_doc *doc, struct source_store *store, str
 			struct user_policy up = {.name = xstrdup(s->arg), .loc = s->loc};
 			build_user_policy(&up, s, d);
 			VEC_PUSH(p->policies, p->npolicies, p->policies_cap, up);
+		} else if (strcmp(s->def->kind, "limit") == 0) {
+			struct rate_limit rl = {.name = xstrdup(s->arg), .loc = s->loc};
+			build_limit(p, &rl, s, d);
+			VEC_PUSH(p->limits, p->nlimits, p->limits_cap, rl);
 		}
 	}
 	if (d->errors > errors_before) {
@@ -523,6 +565,13 @@ void policy_free(struct policy *p)
 		free(up->message);
 	}
 	free(p->policies);
+	for (size_t i = 0; i < p->nlimits; i++) {
+		free(p->limits[i].name);
+		free(p->limits[i].ports.v);
+		free(p->limits[i].ports.locs);
+		free(p->limits[i].rate);
+	}
+	free(p->limits);
 	config_free(p->config);
 	free(p);
 }

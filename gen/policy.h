@@ -68,6 +68,18 @@ struct port_allow {
 	struct allow_list allow;
 };
 
+/* [limit NAME]: new connections to these ports, per source address, above
+ * a rate get the [global] action (ufw's "limit", for brute force). */
+struct rate_limit {
+	char *name;
+	struct loc loc;
+	enum scope scope;
+	enum proto proto;
+	struct port_list ports;
+	char *rate;         /* as iptables-save prints it: "6/min" */
+	unsigned long burst;
+};
+
 struct user_policy {
 	char *name;
 	struct loc loc;
@@ -99,6 +111,8 @@ struct policy {
 	size_t nports, ports_cap;
 	struct user_policy *policies;
 	size_t npolicies, policies_cap;
+	struct rate_limit *limits;
+	size_t nlimits, limits_cap;
 
 	struct ini_doc *doc;        /* the entries it was built from (and StrictModes) */
 	struct source_store *store; /* where list files are kept (the caller's) */

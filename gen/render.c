@@ -27,6 +27,7 @@ static const char *const one_field[] = {"", NULL};
 static const char *const no_fields[] = {NULL};
 static const char *const port_fields[] = {"proto", "port", NULL};
 static const char *const port_allow_fields[] = {"proto", "port", "match", "name", NULL};
+static const char *const limit_fields[] = {"proto", "port", "rate", "burst", "table", "name", NULL};
 static const char *const match_fields[] = {"match", NULL};
 static const char *const name_fields[] = {"name", NULL};
 static const char *const net_fields[] = {"net", NULL};
@@ -167,6 +168,20 @@ static void port_allow_rows(struct tvar *v, const struct policy *p, enum scope s
 	free(m);
 }
 
+/* [limit] rows of a scope. The guard's copy counts in a table of its own
+ * (dfwg-NAME): one table for both would count each packet twice. */
+static void limit_rows(struct tvar *v, const struct policy *p, enum scope scope, bool guard)
+{
+	for (size_t i = 0; i < p->nlimits; i++) {
+		const struct rate_limit *rl = &p->limits[i];
+		for (size_t j = 0; rl->scope == scope && j < rl->ports.n; j++) {
+			row(v, xstrdup(rl->proto == PROTO_TCP ? "tcp" : "udp"), port_text(&rl->ports.v[j]), xstrdup(rl->rate),
+			    xasprintf("%lu", rl->burst), xasprintf("%s-%s", guard ? "dfwg" : "dfw", rl->name), xstrdup(rl->name));
+			row_at(v, rl->ports.locs[j]);
+		}
+	}
+}
+
 /* guard: the environment of the mangle copy of the container rules, where
  * REJECT is not allowed (the kernel's REJECT is filter-only): it drops. */
 static void build_env(struct tenv *e, const struct policy *p, enum family f, bool guard)
@@ -206,6 +221,8 @@ static void build_env(struct tenv *e, const struct policy *p, enum family f, boo
 		allow_rows(peers, p, &p->swarm_peers, f);
 	public_rows(var(e, "host_public", port_fields), &p->host);
 	public_rows(var(e, "containers_public", port_fields), &p->containers);
+	limit_rows(var(e, "host_limits", limit_fields), p, SCOPE_HOST, guard);
+	limit_rows(var(e, "containers_limits", limit_fields), p, SCOPE_CONTAINERS, guard);
 	port_allow_rows(var(e, "host_ports", port_allow_fields), p, SCOPE_HOST, f);
 	port_allow_rows(var(e, "containers_ports", port_allow_fields), p, SCOPE_CONTAINERS, f);
 	allow_rows(var(e, "host_allow", match_fields), p, &p->host.allow, f);

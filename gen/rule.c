@@ -83,7 +83,8 @@ static char *option_key(const struct rule *r, const struct rule_opt *o)
 			for (size_t k = 0; k < n; k++)
 				sb_addf(&sb, "%s%s", k ? "," : "", items[k]);
 			free_list(items, n);
-		} else if (!strcmp(o->name, "--limit") && strchr(a, '/')) {
+		} else if ((!strcmp(o->name, "--limit") || !strcmp(o->name, "--hashlimit-above") ||
+			    !strcmp(o->name, "--hashlimit-upto")) && strchr(a, '/')) {
 			/* 5/minute, 5/min and 5/m are one rate */
 			sb_addf(&sb, "%.*s/%c", (int)(strchr(a, '/') - a), a, strchr(a, '/')[1]);
 		} else {

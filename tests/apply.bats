@@ -177,6 +177,16 @@ setup() {
 	run -0 dfw_status
 }
 
+@test "a [limit] loads, and status is in sync after it (its rate as iptables-save prints it)" {
+	printf '[limit ssh]\nport = 22\nrate = 6/minute\nburst = 10\n[limit web]\nscope = containers\nport = 8000\nrate = 20/second\n' |
+		cat "$CONF" - >"$BATS_TEST_TMPDIR/limit.ini"
+	CONF="$BATS_TEST_TMPDIR/limit.ini" run -0 dfw_apply
+	run -0 in_ns host iptables -S FILTERS
+	assert_line --partial -- '--hashlimit-above 6/min --hashlimit-burst 10 --hashlimit-mode srcip --hashlimit-name dfw-ssh'
+	CONF="$BATS_TEST_TMPDIR/limit.ini" run -0 dfw_status
+	assert_output "in sync: the host holds what the configuration generates"
+}
+
 @test "apply says in one line what it changed: chains, sets, members" {
 	# ten more IPv4 members: one changed is few enough to change in place
 	sed 's/^entries = 192.0.2.10, 203.0.113.0\/24$/&, 10.0.1.1, 10.0.1.2, 10.0.1.3, 10.0.1.4, 10.0.1.5, 10.0.1.6, 10.0.1.7, 10.0.1.8, 10.0.1.9, 10.0.1.10/' \

@@ -482,7 +482,7 @@ destroy dfw-trusted-6.n"
 @test "an unknown section is an error" {
 	c=$(cfg c.ini <<<$'[hosts]\ntcp = 22')
 	run -2 --separate-stderr dfwc "$c"
-	[[ "$stderr" == *"c.ini:1:1: error: unknown section [hosts]; known: [global] [docker] [set NAME] [host] [containers] [port NAME] [policy NAME] [unknown-section]"* ]]
+	[[ "$stderr" == *"c.ini:1:1: error: unknown section [hosts]; known: [global] [docker] [set NAME] [host] [containers] [port NAME] [limit NAME] [policy NAME] [unknown-section]"* ]]
 }
 
 @test "bad addresses are each reported at their column" {
@@ -678,4 +678,22 @@ tcp = 22")
 	c=$(cfg d.ini <<<$'[set lan]\nentries = 192.168.1.0/24\ninterfaces = eth1 -j ACCEPT\n[host]\ntcp = 22')
 	run -2 --separate-stderr dfwc "$c"
 	[[ "$stderr" == *"d.ini:3:14: error: 'eth1 -j ACCEPT' is not an interface name"*"[bad-interface]"* ]]
+}
+
+@test "[limit]: new connections per source above the rate get the action, before any accept" {
+	c=$(cfg c.ini <<<$'[host]\ntcp = 22\n[limit ssh]\nport = ssh\nrate = 6/minute\n[limit web]\nscope = containers\nport = 8000, 8443\nrate = 20/s\nburst = 40')
+	run -0 dfwc "$c"
+	assert_line -- '-A FILTERS -p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -m hashlimit --hashlimit-above 6/min --hashlimit-burst 6 --hashlimit-mode srcip --hashlimit-name dfw-ssh -m comment --comment "dfwgen: [limit ssh]" -j DROP'
+	for p in 8000 8443; do
+		assert_line -- "-A DOCKER-USER -p tcp -m conntrack --ctstate NEW --ctorigdstport $p --ctdir ORIGINAL -m hashlimit --hashlimit-above 20/sec --hashlimit-burst 40 --hashlimit-mode srcip --hashlimit-name dfw-web -m comment --comment \"dfwgen: [limit web]\" -j DROP"
+		assert_line --partial -- "--ctorigdstport $p --ctdir ORIGINAL -m hashlimit --hashlimit-above 20/sec --hashlimit-burst 40 --hashlimit-mode srcip --hashlimit-name dfwg-web "
+	done
+	# before the port is let in
+	run -0 grep -n -e 'dfwgen: \[limit ssh\]' -e 'dfwgen: \[host\] tcp' <<<"$output"
+	assert_line --index 0 --partial '[limit ssh]'
+	c=$(cfg d.ini <<<$'[host]\ntcp = 22\n[limit ssh]\nport = 22\nrate = often\nburst = 0\n[limit x]\nrate = 1/s')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"d.ini:5:8: error: rate 'often' is not a rate such as 6/minute"*"[bad-value]"* ]]
+	[[ "$stderr" == *"d.ini:6:9: error: burst '0' must be a number from 1 to 10000"*"[bad-value]"* ]]
+	[[ "$stderr" == *"[limit x] needs 'port ='"*"[missing-key]"* ]]
 }

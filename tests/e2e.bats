@@ -113,6 +113,26 @@ cu -> web = filtered"
 	assert_equal "$(probe co 2001:db8:113::1 8000)" filtered
 }
 
+@test "[limit]: a source above the rate of new connections is cut off, others are not" {
+	printf '[docker]\nsubnets = 172.17.0.0/16, fd00:dead:beef::/64\n[host]\ntcp = ssh\n[containers]\ntcp = 8000\n[limit ssh]\nport = ssh\nrate = 3/minute\n[limit web]\nscope = containers\nport = 8000\nrate = 2/minute\n' \
+		>"$BATS_TEST_TMPDIR/limit.ini"
+	reset_firewall le27
+	apply "$BATS_TEST_TMPDIR/limit.ini"
+	local i
+	for i in 1 2 3; do
+		assert_equal "$(probe cu 198.51.100.1 22)" open
+	done
+	assert_equal "$(probe cu 198.51.100.1 22)" filtered
+	# per source address: another client is not affected
+	assert_equal "$(probe ct 192.0.2.1 22)" open
+	# a published port, in both the guard and DOCKER-USER: counted once each
+	for i in 1 2; do
+		assert_equal "$(probe co 203.0.113.1 8000)" open
+	done
+	assert_equal "$(probe co 203.0.113.1 8000)" filtered
+	assert_equal "$(probe cu 198.51.100.1 8000)" open
+}
+
 @test "3: containers reach each other, the host over docker0, and the outside" {
 	for layout in le27 ge28; do
 		reset_firewall $layout

@@ -66,12 +66,22 @@ setup() { load test_helper; }
 	assert_output ''
 }
 
-@test "dfwgen.ini(5) names every section and key the program knows" {
-	run -0 "$DFWGEN" config -c /dev/null -d "$ROOT/rules.d"
-	for key in $(grep -oE '^[a-z_]+ =' <<<"$output" | cut -d' ' -f1 | sort -u); do
-		grep -q "$key" "$ROOT/man/dfwgen.ini.5" || { echo "missing key $key" >&2; return 1; }
+@test "dfwgen.ini(5) and README name every section and key the program knows" {
+	# the schema (gen/config.c) and the sections the program lists as known
+	keys=$(grep -oE '\{"[a-z_]+", KEY_(SCALAR|LIST)' "$ROOT/gen/config.c" | cut -d'"' -f2 | sort -u)
+	[ "$(wc -w <<<"$keys")" -gt 25 ]
+	run -2 --separate-stderr "$DFWGEN" config -c <(printf '[nosuch]\n') -d "$BATS_TEST_TMPDIR"
+	sections=$(sed -n 's/.*; known: \(.*\) \[unknown-section\]$/\1/p' <<<"$stderr" | grep -oE '\[[a-z]+( NAME)?\]' |
+		tr -d '[]' | cut -d' ' -f1)
+	[ "$(wc -w <<<"$sections")" -ge 8 ]
+	local k missing=()
+	for k in $keys; do
+		grep -q "$k" "$ROOT/man/dfwgen.ini.5" || missing+=("man:$k")
+		grep -q "\`$k\`" "$ROOT/README.md" || missing+=("README:$k")
 	done
-	for section in global docker set host containers port policy; do
-		grep -q "^\.B \[$section" "$ROOT/man/dfwgen.ini.5"
+	for k in $sections; do
+		grep -q "^\.B \[$k" "$ROOT/man/dfwgen.ini.5" || missing+=("man:[$k]")
+		grep -q "^### \`\[$k" "$ROOT/README.md" || missing+=("README:[$k]")
 	done
+	assert_equal "${missing[*]}" ""
 }
