@@ -280,7 +280,8 @@ static void check_lines(const struct ruleset *rs, const struct check_opts *o, st
 			    (r->cmd == CMD_APPEND || (r->cmd == CMD_INSERT && r->num > 1)))
 				diag_error(d, "jump-not-first", rule_tok_loc(r, 0), "the jump to %s must be INPUT's first "
 					   "rule (-I INPUT 1 -j %s); below other rules, they bypass it", o->host_chain, o->host_chain);
-			if (!strcmp(chain, o->container_chain) && r->cmd != CMD_DELETE) {
+			/* traffic from a bridge is the containers' own, going out: no DNAT */
+			if (!strcmp(chain, o->container_chain) && r->cmd != CMD_DELETE && !from_bridge(r, o)) {
 				/* the trap is a match on one published container: a port (or a
 				 * short list of them) or one address, not whole ranges of them,
 				 * which rule sets such as ufw-docker match deliberately */

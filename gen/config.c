@@ -28,6 +28,8 @@ static const struct section_def sections[] = {
 			      {"chain", KEY_SCALAR, ""}, {"message", KEY_SCALAR, ""})},
 	{"limit", true, KEYS({"scope", KEY_SCALAR, "host"}, {"proto", KEY_SCALAR, "tcp"},
 			     {"port", KEY_LIST, NULL}, {"rate", KEY_SCALAR, NULL}, {"burst", KEY_SCALAR, ""})},
+	{"egress", true, KEYS({"from", KEY_LIST, ""}, {"to", KEY_LIST, NULL}, {"proto", KEY_SCALAR, "tcp"},
+			      {"port", KEY_LIST, ""})},
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 
@@ -85,7 +87,7 @@ static struct csection *section_for(struct config *m, const char *name, struct l
 	if (!def) {
 		diag_error(d, "unknown-section", loc,
 			   "unknown section [%s]; known: [global] [docker] [set NAME] [host] "
-			   "[containers] [port NAME] [limit NAME] [policy NAME]", name);
+			   "[containers] [port NAME] [limit NAME] [egress NAME] [policy NAME]", name);
 		free(copy);
 		return NULL;
 	}

@@ -417,6 +417,16 @@ static void build_limit(struct policy *p, struct rate_limit *rl, const struct cs
 			   "allowed at once before the rate counts)", burst.text);
 }
 
+static void build_egress(struct policy *p, struct egress_rule *er, const struct csection *s, struct diags *d)
+{
+	static const char *const protos[] = {"tcp", "udp", NULL};
+	each_item(p, s, "from", &er->from, add_iface, d);
+	if (required(s, "to", d))
+		each_item(p, s, "to", &er->to, add_allow, d);
+	er->proto = parse_word(config_scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
+	each_item(p, s, "port", &er->ports, er->proto == PROTO_UDP ? add_udp_port : add_tcp_port, d);
+}
+
 static void build_user_policy(struct user_policy *up, const struct csection *s, struct diags *d)
 {
 	struct cvalue forbid = config_scalar(s, "forbid"), require = config_scalar(s, "require");
@@ -479,6 +489,10 @@ struct policy *policy_build(struct ini_doc *doc, struct source_store *store, str
 			struct rate_limit rl = {.name = xstrdup(s->arg), .loc = s->loc};
 			build_limit(p, &rl, s, d);
 			VEC_PUSH(p->limits, p->nlimits, p->limits_cap, rl);
+		} else if (strcmp(s->def->kind, "egress") == 0) {
+			struct egress_rule er = {.name = xstrdup(s->arg), .loc = s->loc};
+			build_egress(p, &er, s, d);
+			VEC_PUSH(p->egress, p->negress, p->egress_cap, er);
 		}
 	}
 	if (d->errors > errors_before) {
@@ -572,6 +586,14 @@ void policy_free(struct policy *p)
 		free(p->limits[i].rate);
 	}
 	free(p->limits);
+	for (size_t i = 0; i < p->negress; i++) {
+		free(p->egress[i].name);
+		free_ifaces(&p->egress[i].from);
+		free_allows(&p->egress[i].to);
+		free(p->egress[i].ports.v);
+		free(p->egress[i].ports.locs);
+	}
+	free(p->egress);
 	config_free(p->config);
 	free(p);
 }

@@ -80,6 +80,18 @@ struct rate_limit {
 	unsigned long burst;
 };
 
+/* [egress NAME]: what containers on some bridges may reach outside. Once
+ * any [egress] section exists, the bridges they name (none: every [docker]
+ * bridge) reach outside only what one of them allows. */
+struct egress_rule {
+	char *name;
+	struct loc loc;
+	struct iface_list from; /* none: every [docker] bridge */
+	struct allow_list to;   /* destinations: addresses, networks, sets */
+	enum proto proto;
+	struct port_list ports; /* none: every port */
+};
+
 struct user_policy {
 	char *name;
 	struct loc loc;
@@ -113,6 +125,8 @@ struct policy {
 	size_t npolicies, policies_cap;
 	struct rate_limit *limits;
 	size_t nlimits, limits_cap;
+	struct egress_rule *egress;
+	size_t negress, egress_cap;
 
 	struct ini_doc *doc;        /* the entries it was built from (and StrictModes) */
 	struct source_store *store; /* where list files are kept (the caller's) */

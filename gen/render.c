@@ -28,6 +28,7 @@ static const char *const no_fields[] = {NULL};
 static const char *const port_fields[] = {"proto", "port", NULL};
 static const char *const port_allow_fields[] = {"proto", "port", "match", "name", NULL};
 static const char *const limit_fields[] = {"proto", "port", "rate", "burst", "table", "name", NULL};
+static const char *const egress_fields[] = {"proto", "from", "match", "port", "name", NULL};
 static const char *const match_fields[] = {"match", NULL};
 static const char *const name_fields[] = {"name", NULL};
 static const char *const net_fields[] = {"net", NULL};
@@ -43,6 +44,8 @@ static size_t nfields(const struct tvar *v)
 
 static struct tvar *var(struct tenv *e, const char *name, const char *const *fields)
 {
+	if (e->n == sizeof(e->v) / sizeof(*e->v))
+		abort(); /* build_env names more lists than tenv holds: a programming error */
 	struct tvar *v = &e->v[e->n++];
 	*v = (struct tvar){.name = name, .fields = fields};
 	return v;
@@ -182,6 +185,79 @@ static void limit_rows(struct tvar *v, const struct policy *p, enum scope scope,
 	}
 }
 
+/* The bridges an [egress] section controls: its from, or every [docker]
+ * bridge. */
+static const struct iface_list *egress_from(const struct policy *p, const struct egress_rule *er)
+{
+	return er->from.n ? &er->from : &p->bridges;
+}
+
+static bool controlled(const struct policy *p, const char *bridge)
+{
+	for (size_t i = 0; i < p->negress; i++) {
+		const struct iface_list *l = egress_from(p, &p->egress[i]);
+		for (size_t k = 0; k < l->n; k++) {
+			if (!strcmp(l->v[k], bridge))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* egress_from: the controlled bridges, each once; free_bridges: the others,
+ * whose containers' traffic is returned to Docker as before. */
+static void bridge_rows(struct tenv *e, const struct policy *p)
+{
+	struct tvar *from = var(e, "egress_from", name_fields), *free_ = var(e, "free_bridges", name_fields);
+	for (size_t i = 0; i < p->bridges.n; i++) {
+		row(controlled(p, p->bridges.v[i]) ? from : free_, xstrdup(p->bridges.v[i]));
+		row_at(controlled(p, p->bridges.v[i]) ? from : free_, p->bridges.locs[i]);
+	}
+	for (size_t i = 0; i < p->negress; i++) {
+		const struct iface_list *l = &p->egress[i].from;
+		for (size_t k = 0; k < l->n; k++) {
+			bool seen = false;
+			for (size_t j = 0; j < from->nrows && !seen; j++)
+				seen = !strcmp(from->cells[j], l->v[k]);
+			if (!seen) {
+				row(from, xstrdup(l->v[k]));
+				row_at(from, l->locs[k]);
+			}
+		}
+	}
+}
+
+/* One row per [egress] bridge, destination and port (no port: every one). */
+static void egress_rows(struct tvar *v, const struct policy *p, enum family f)
+{
+	char buf[ADDR_STRLEN];
+	for (size_t i = 0; i < p->negress; i++) {
+		const struct egress_rule *er = &p->egress[i];
+		const struct iface_list *from = egress_from(p, er);
+		const char *proto = er->proto == PROTO_TCP ? "tcp" : "udp";
+		for (size_t b = 0; b < from->n; b++) {
+			for (size_t t = 0; t < er->to.n; t++) {
+				const struct allow_ref *to = &er->to.v[t];
+				if (!to->is_set && to->addr.family != f)
+					continue;
+				if (to->is_set)
+					policy_set_name(&p->sets[to->set], f, buf, sizeof(buf));
+				else
+					addr_format(&to->addr, buf, true);
+				for (size_t k = 0; k < (er->ports.n ? er->ports.n : 1); k++) {
+					char port[16] = "";
+					if (er->ports.n)
+						port_format(&er->ports.v[k], ':', port, sizeof(port));
+					row(v, xstrdup(proto), xstrdup(from->v[b]),
+					    to->is_set ? xasprintf("-m set --match-set %s dst", buf) : xasprintf("-d %s", buf),
+					    er->ports.n ? xasprintf("-m %s --dport %s", proto, port) : xstrdup(""), xstrdup(er->name));
+					row_at(v, to->loc);
+				}
+			}
+		}
+	}
+}
+
 /* guard: the environment of the mangle copy of the container rules, where
  * REJECT is not allowed (the kernel's REJECT is filter-only): it drops. */
 static void build_env(struct tenv *e, const struct policy *p, enum family f, bool guard)
@@ -221,6 +297,8 @@ static void build_env(struct tenv *e, const struct policy *p, enum family f, boo
 		allow_rows(peers, p, &p->swarm_peers, f);
 	public_rows(var(e, "host_public", port_fields), &p->host);
 	public_rows(var(e, "containers_public", port_fields), &p->containers);
+	bridge_rows(e, p);
+	egress_rows(var(e, "egress", egress_fields), p, f);
 	limit_rows(var(e, "host_limits", limit_fields), p, SCOPE_HOST, guard);
 	limit_rows(var(e, "containers_limits", limit_fields), p, SCOPE_CONTAINERS, guard);
 	port_allow_rows(var(e, "host_ports", port_allow_fields), p, SCOPE_HOST, f);

@@ -482,7 +482,7 @@ destroy dfw-trusted-6.n"
 @test "an unknown section is an error" {
 	c=$(cfg c.ini <<<$'[hosts]\ntcp = 22')
 	run -2 --separate-stderr dfwc "$c"
-	[[ "$stderr" == *"c.ini:1:1: error: unknown section [hosts]; known: [global] [docker] [set NAME] [host] [containers] [port NAME] [limit NAME] [policy NAME] [unknown-section]"* ]]
+	[[ "$stderr" == *"c.ini:1:1: error: unknown section [hosts]; known: [global] [docker] [set NAME] [host] [containers] [port NAME] [limit NAME] [egress NAME] [policy NAME] [unknown-section]"* ]]
 }
 
 @test "bad addresses are each reported at their column" {
@@ -696,4 +696,24 @@ tcp = 22")
 	[[ "$stderr" == *"d.ini:5:8: error: rate 'often' is not a rate such as 6/minute"*"[bad-value]"* ]]
 	[[ "$stderr" == *"d.ini:6:9: error: burst '0' must be a number from 1 to 10000"*"[bad-value]"* ]]
 	[[ "$stderr" == *"[limit x] needs 'port ='"*"[missing-key]"* ]]
+}
+
+@test "[egress]: controlled bridges reach other bridges, then only what is allowed, then the action" {
+	c=$(cfg c.ini <<<$'[set apis]\nentries = 192.0.2.0/24\n[host]\ntcp = 22\n[egress web]\nfrom = docker0\nto = apis, 198.51.100.20\nport = https')
+	run -0 --separate-stderr dfwc "$c"
+	assert_equal "$stderr" ""
+	assert_line -- '-A DOCKER-USER -i docker0 -o br-+ -m comment --comment "dfwgen: [egress] between bridges" -j RETURN'
+	assert_line -- '-A DOCKER-USER -p tcp -i docker0 -m set --match-set dfw-apis-4 dst -m tcp --dport 443 -m comment --comment "dfwgen: [egress web]" -j RETURN'
+	assert_line -- '-A DOCKER-USER -p tcp -i docker0 -d 198.51.100.20/32 -m tcp --dport 443 -m comment --comment "dfwgen: [egress web]" -j RETURN'
+	assert_line -- '-A DOCKER-USER -i docker0 -m comment --comment "dfwgen: [egress] not allowed" -j DROP'
+	# the bridges it leaves alone are returned to Docker as before; docker0 is not
+	assert_line -- '-A DOCKER-USER -i br-+ -m comment --comment "dfwgen: [docker] bridges" -j RETURN'
+	refute_line -- '-A DOCKER-USER -i docker0 -m comment --comment "dfwgen: [docker] bridges" -j RETURN'
+	# no [egress]: no egress rule at all
+	c=$(cfg d.ini <<<$'[host]\ntcp = 22')
+	run -0 dfwc "$c"
+	refute_line --partial 'egress'
+	c=$(cfg e.ini <<<$'[host]\ntcp = 22\n[egress x]\nport = 443')
+	run -2 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"[egress x] needs 'to ='"*"[missing-key]"* ]]
 }
