@@ -117,6 +117,25 @@ cu -> web = filtered"
 	run -0 real_status "$FIXTURES/real-docker/seed001.ini"
 }
 
+@test "[port] with two ports and [egress], with the real daemon: both families, status in sync" {
+	printf '[docker]\nsubnets = 172.17.0.0/16, fd00:d0c::/64\n[host]\ntcp = 22\n[port ct]\nport = 8000, 5432\nallow = 192.0.2.10, 2001:db8:2::10\n[egress ct]\nto = 192.0.2.10\nport = 7000\n' \
+		>"$BATS_TEST_TMPDIR/egress.ini"
+	run -0 real_apply "$BATS_TEST_TMPDIR/egress.ini"
+	run -0 real_matrix 4
+	assert_output "$SEED001"
+	run -0 real_matrix 6
+	assert_output "$SEED001"
+	# the containers reach the one destination [egress] allows, and not another
+	listen ct 7000
+	listen cu 7000
+	wait_for 30 in_ns ct ss -Hltn 'sport = :7000'
+	wait_for 30 in_ns cu ss -Hltn 'sport = :7000'
+	run -0 dk exec web nc -w 2 192.0.2.10 7000 </dev/null
+	run dk exec web nc -w 2 198.51.100.20 7000 </dev/null
+	assert_failure
+	run -0 real_status "$BATS_TEST_TMPDIR/egress.ini"
+}
+
 @test "a container restarted with a new address: the rules follow the published port" {
 	run -0 real_apply "$FIXTURES/real-docker/seed004.ini"
 	old=$(dk inspect -f '{{.NetworkSettings.IPAddress}}' web)
