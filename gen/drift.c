@@ -22,7 +22,13 @@ void drifts_free(struct drifts *ds)
 
 static void add_drift(struct drifts *ds, int family, const char *kind, char *what)
 {
-	VEC_PUSH(ds->v, ds->n, ds->cap, ((struct drift){family, kind, what}));
+	VEC_PUSH(ds->v, ds->n, ds->cap, ((struct drift){family, kind, what, NULL}));
+}
+
+/* A rule or set member one side has and the other lacks. */
+static void add_change(struct drifts *ds, int family, const char *kind, bool missing, char *what)
+{
+	VEC_PUSH(ds->v, ds->n, ds->cap, ((struct drift){family, kind, what, missing ? "missing" : "extra"}));
 }
 
 /* How many times FROM jumps to TO; *first: where the first jump is. */
@@ -71,7 +77,8 @@ static void one_sided(struct drifts *ds, int fam, char sign, const char *chain, 
 	qsort(sorted, nother, sizeof(*sorted), str_cmp_ptr);
 	for (size_t i = 0; i < n; i++) {
 		if (!bsearch(&keys[i], sorted, nother, sizeof(*sorted), str_cmp_ptr))
-			add_drift(ds, fam, "chain", xasprintf("%c -A %s %.*s", sign, chain, (int)rules[i]->spec_len, rules[i]->spec));
+			add_change(ds, fam, "chain", sign == '+', xasprintf("%c -A %s %.*s", sign, chain, (int)rules[i]->spec_len,
+									  rules[i]->spec));
 	}
 	free(sorted);
 }
@@ -136,8 +143,8 @@ static void report_member(struct drifts *ds, const char *set, const struct chang
 {
 	char text[ADDR_STRLEN];
 	addr_format(&c->a, text, c->a.prefix != addr_max_prefix(c->a.family));
-	add_drift(ds, 0, "set", c->add ? xasprintf("set %s lacks %s", set, text) :
-				       xasprintf("set %s holds %s, which the config does not", set, text));
+	add_change(ds, 0, "set", c->add, c->add ? xasprintf("set %s lacks %s", set, text) :
+						  xasprintf("set %s holds %s, which the config does not", set, text));
 }
 
 /* Members compared over netlink, as addresses: a million of them in a
@@ -224,7 +231,11 @@ void drift_print(FILE *out, const struct drifts *ds, bool json, const char *verb
 			ds->rejected ? "true" : "false", ds->leftover[0] ? "4" : "", ds->leftover[0] && ds->leftover[1] ? ", " : "",
 			ds->leftover[1] ? "6" : "", ds->other_flavour);
 		for (size_t i = 0; i < ds->n; i++) {
-			fprintf(out, "%s\n {\"family\": %d, \"kind\": \"%s\", \"what\": \"", i ? "," : "", ds->v[i].family, ds->v[i].kind);
+			fprintf(out, "%s\n {\"family\": %d, \"kind\": \"%s\", ", i ? "," : "", ds->v[i].family, ds->v[i].kind);
+			if (ds->v[i].change)
+				fprintf(out, "\"change\": \"%s\", \"what\": \"", ds->v[i].change);
+			else
+				fputs("\"change\": null, \"what\": \"", out);
 			for (const char *c = ds->v[i].what; *c; c++)
 				fprintf(out, *c == '"' || *c == '\\' ? "\\%c" : (unsigned char)*c < 0x20 ? "?" : "%c", *c);
 			fputs("\"}", out);

@@ -11,9 +11,11 @@
 #include <stdio.h>
 
 struct drift {
-	int family;       /* 4, 6, or 0 for sets */
-	const char *kind; /* input-jump, forward-jump, chain, set */
+	int family;         /* 4, 6, or 0 for sets */
+	const char *kind;   /* input-jump, forward-jump, chain, set, ... */
 	char *what;
+	const char *change; /* a rule or member: "missing" (the host lacks it, "+"),
+	                     * "extra" (the config does not make it, "-"); else NULL */
 };
 
 struct drifts {

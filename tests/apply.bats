@@ -219,9 +219,17 @@ setup() {
 	assert_line 'drift IPv6 chain: - -A DOCKER-USER -s 2001:db8:99::1/128 -j RETURN'
 	refute_line --partial 'drift IPv4 chain'
 	run -1 dfw_status --format json
-	run -0 jq -r '.drift[] | "\(.family) \(.kind)"' <<<"$output"
+	json=$output
+	run -0 jq -r '.drift[] | "\(.family) \(.kind)"' <<<"$json"
 	assert_line '4 forward-jump'
 	assert_line '0 set'
+	# a rule or member one side lacks says which side, not only in its text
+	run -0 jq -r '.drift[] | select(.change != null) | "\(.kind) \(.change) \(.what)"' <<<"$json"
+	assert_line 'set missing set dfw-trusted-4 lacks 192.0.2.10'
+	assert_line 'set extra set dfw-trusted-4 holds 198.51.100.99, which the config does not'
+	assert_line 'chain extra - -A DOCKER-USER -s 2001:db8:99::1/128 -j RETURN'
+	assert_line --partial 'chain missing + -A DOCKER-USER -m conntrack --ctstate RELATED,ESTABLISHED'
+	run -0 jq -e '[.drift[] | select(.kind == "forward-jump")][0].change == null' <<<"$json"
 	# the hand-added DOCKER-USER rule is not dfwgen's: apply names it and
 	# changes nothing, unless told to adopt it
 	snapshot >"$BATS_TEST_TMPDIR/before"
