@@ -55,6 +55,21 @@ setup() { load test_helper; }
 	assert_equal "${missing[*]}" ""
 }
 
+@test "dfwgen.ini(5) gives every key's default" {
+	# the (key, default) pairs of the schema, C escapes undone
+	run -0 python3 - "$ROOT/gen/config.c" "$ROOT/man/dfwgen.ini.5" <<'PY'
+import re, sys
+src = open(sys.argv[1]).read()
+man = open(sys.argv[2]).read().replace('\\(dq', '"').replace('\\-', '-')
+pairs = re.findall(r'\{"([a-z_]+)", KEY_(?:SCALAR|LIST), "((?:[^"\\]|\\.)*)"\}', src)
+assert len(pairs) > 20, pairs
+missing = [f'{k}={v}' for k, v in pairs
+           if v.encode().decode('unicode_escape') and v.encode().decode('unicode_escape') not in man]
+print(' '.join(missing))
+PY
+	assert_output ''
+}
+
 @test "README's diagnostic table is the program's catalogue: every ID it can report, no other" {
 	# the IDs the sources report, literally (a diagnostic's notes repeat its ID)
 	grep -ohE 'diag_(error|warn|note|add)\([^"]*"[a-z0-9-]+"' "$ROOT"/gen/*.c | grep -oE '"[a-z0-9-]+"$' | tr -d '"' |
