@@ -33,6 +33,10 @@ golden_matches() {
 	golden_matches host2
 }
 
+@test "the words ufw users rely on (ports by name, several per [port], [set] interfaces, [limit], [egress]) match their golden files" {
+	golden_matches ufw-words
+}
+
 @test "a live ruleset with duplicated and misplaced jumps is repaired as the golden file says" {
 	golden_matches live-repair
 }
