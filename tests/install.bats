@@ -70,7 +70,7 @@ PY
 	assert_output ''
 }
 
-@test "README's diagnostic table is the program's catalogue: every ID it can report, no other" {
+@test "README's diagnostic table is the program's catalogue: every ID it can report, no other; dfwgen(8) names each" {
 	# the IDs the sources report, literally (a diagnostic's notes repeat its ID)
 	grep -ohE 'diag_(error|warn|note|add)\([^"]*"[a-z0-9-]+"' "$ROOT"/gen/*.c | grep -oE '"[a-z0-9-]+"$' | tr -d '"' |
 		sort -u >"$BATS_TEST_TMPDIR/code"
@@ -79,6 +79,12 @@ PY
 	[ "$(wc -l <"$BATS_TEST_TMPDIR/code")" -gt 80 ]
 	run comm -3 "$BATS_TEST_TMPDIR/code" "$BATS_TEST_TMPDIR/readme"
 	assert_output ''
+	# and dfwgen(8)'s DIAGNOSTICS names each
+	local id missing=()
+	for id in $(cat "$BATS_TEST_TMPDIR/code"); do
+		sed -n '/^\.SH DIAGNOSTICS/,/^\.SH /p' "$ROOT/man/dfwgen.8" | grep -qw -- "$id" || missing+=("$id")
+	done
+	assert_equal "${missing[*]}" ""
 }
 
 @test "dfwgen.ini(5) and README name every section and key the program knows" {
