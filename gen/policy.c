@@ -367,14 +367,27 @@ static bool required(const struct csection *s, const char *key, struct diags *d)
 	return false;
 }
 
-static void build_port(struct policy *p, struct port_allow *pa, const struct csection *s, struct diags *d)
+static enum scope parse_scope(const struct csection *s, struct diags *d)
 {
 	static const char *const scopes[] = {"host", "containers", NULL};
+	return parse_word(config_scalar(s, "scope"), scopes, d) == 0 ? SCOPE_HOST : SCOPE_CONTAINERS;
+}
+
+/* proto, and port (the ports of that protocol; required: a missing one is an error). */
+static enum proto parse_proto_ports(struct policy *p, const struct csection *s, struct port_list *ports,
+				    bool required_ports, struct diags *d)
+{
 	static const char *const protos[] = {"tcp", "udp", NULL};
-	pa->scope = parse_word(config_scalar(s, "scope"), scopes, d) == 0 ? SCOPE_HOST : SCOPE_CONTAINERS;
-	pa->proto = parse_word(config_scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
-	if (required(s, "port", d))
-		each_item(p, s, "port", &pa->ports, pa->proto == PROTO_UDP ? add_udp_port : add_tcp_port, d);
+	enum proto proto = parse_word(config_scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
+	if (!required_ports || required(s, "port", d))
+		each_item(p, s, "port", ports, proto == PROTO_UDP ? add_udp_port : add_tcp_port, d);
+	return proto;
+}
+
+static void build_port(struct policy *p, struct port_allow *pa, const struct csection *s, struct diags *d)
+{
+	pa->scope = parse_scope(s, d);
+	pa->proto = parse_proto_ports(p, s, &pa->ports, true, d);
 	if (required(s, "allow", d))
 		each_item(p, s, "allow", &pa->allow, add_allow, d);
 }
@@ -400,12 +413,8 @@ static char *canonical_rate(const char *text, unsigned long *count)
 
 static void build_limit(struct policy *p, struct rate_limit *rl, const struct csection *s, struct diags *d)
 {
-	static const char *const scopes[] = {"host", "containers", NULL};
-	static const char *const protos[] = {"tcp", "udp", NULL};
-	rl->scope = parse_word(config_scalar(s, "scope"), scopes, d) == 1 ? SCOPE_CONTAINERS : SCOPE_HOST;
-	rl->proto = parse_word(config_scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
-	if (required(s, "port", d))
-		each_item(p, s, "port", &rl->ports, rl->proto == PROTO_UDP ? add_udp_port : add_tcp_port, d);
+	rl->scope = parse_scope(s, d);
+	rl->proto = parse_proto_ports(p, s, &rl->ports, true, d);
 	unsigned long count = 0;
 	struct cvalue rate = config_scalar(s, "rate"), burst = config_scalar(s, "burst");
 	if (required(s, "rate", d) && !(rl->rate = canonical_rate(rate.text, &count)))
@@ -419,12 +428,10 @@ static void build_limit(struct policy *p, struct rate_limit *rl, const struct cs
 
 static void build_egress(struct policy *p, struct egress_rule *er, const struct csection *s, struct diags *d)
 {
-	static const char *const protos[] = {"tcp", "udp", NULL};
 	each_item(p, s, "from", &er->from, add_iface, d);
 	if (required(s, "to", d))
 		each_item(p, s, "to", &er->to, add_allow, d);
-	er->proto = parse_word(config_scalar(s, "proto"), protos, d) == 1 ? PROTO_UDP : PROTO_TCP;
-	each_item(p, s, "port", &er->ports, er->proto == PROTO_UDP ? add_udp_port : add_tcp_port, d);
+	er->proto = parse_proto_ports(p, s, &er->ports, false, d);
 }
 
 static void build_user_policy(struct user_policy *up, const struct csection *s, struct diags *d)
