@@ -302,15 +302,17 @@ bool load_generation(const struct plan *p, const struct generation *g, const str
 		     struct load_summary *sum, const char *spare_sets, const bool in_sync[2], struct diags *d)
 {
 	struct set_plan sp = {0};
-	struct set_blocks blocks = {0};
-	if (g && !set_blocks_read(g->sets, &blocks)) {
+	struct set_blocks read = {0};
+	if (g && !g->typed && !set_blocks_read(g->sets, &read)) {
 		diag_error(d, "state-damaged", (struct loc){0}, "generation %s holds sets dfwgen did not write; nothing "
 			   "was loaded", g->id);
 		return false;
 	}
-	for (size_t i = 0; i < blocks.n; i++)
-		plan_block(&blocks.v[i], &sp);
-	set_blocks_free(&blocks);
+	/* the sets as this run made them, or as the stored generation says */
+	const struct set_blocks *blocks = g && g->typed ? g->typed : &read;
+	for (size_t i = 0; i < blocks->n; i++)
+		plan_block(&blocks->v[i], &sp);
+	set_blocks_free(&read);
 	const char *ipset[] = {"ipset", "restore", NULL};
 	bool ok = !sp.adds.len || setload_run(sp.adds.buf) || run_step(ipset, sp.adds.buf, "adding set members", d);
 	if (ok)

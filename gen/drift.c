@@ -151,11 +151,12 @@ static void report_member(struct drifts *ds, const char *set, const struct chang
  * fraction of the time `ipset save` takes to print them. */
 static void set_drift(struct drifts *ds, const struct plan *p)
 {
-	struct set_blocks want;
-	if (!set_blocks_read(p->sets, &want))
+	struct set_blocks read = {0};
+	if (!p->gen.typed && !set_blocks_read(p->sets, &read))
 		return; /* sets_render's own text: cannot happen */
-	for (size_t i = 0; i < want.n; i++) {
-		const struct set_block *b = &want.v[i];
+	const struct set_blocks *want = p->gen.typed ? p->gen.typed : &read;
+	for (size_t i = 0; i < want->n; i++) {
+		const struct set_block *b = &want->v[i];
 		struct set_members live;
 		if (!setload_list(b->name, &live)) {
 			add_drift(ds, 0, "set", xasprintf("set %s cannot be read", b->name));
@@ -173,7 +174,7 @@ static void set_drift(struct drifts *ds, const struct plan *p)
 		free(sink.v);
 		set_members_free(&live);
 	}
-	set_blocks_free(&want);
+	set_blocks_free(&read);
 }
 
 /* One family's jumps and chains. strict: FORWARD's jump to DOCKER-USER must

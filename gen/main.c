@@ -393,6 +393,7 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 {
 	struct fw_state st[2][2] = {{{0}}};
 	struct plan pl = {0};
+	struct set_blocks typed = {0};
 	if (geteuid() != 0) {
 		diag_error(&run->d, "apply-failed", (struct loc){0}, "%s reads and loads the host's firewall: run it as root",
 			   status_only ? "status" : "apply");
@@ -424,6 +425,8 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 		unsigned ssh = run->p->ssh_port;
 		generation_make(&pl.gen, pl.family, pl.rules, run->sets_text, ssh);
 		run->sets_text = NULL; /* the generation's now */
+		set_blocks_from_policy(run->p, &typed);
+		pl.gen.typed = &typed; /* the sets as made: no reading back of the text */
 		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&a, &pl, &ao, &run->d);
 	}
 	/* at boot the host never stays open: the confirmed generation, else fail-closed */
@@ -435,6 +438,7 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 		state_free(&st[f][1]);
 	}
 	generation_free(&pl.gen);
+	set_blocks_free(&typed);
 	return code;
 }
 

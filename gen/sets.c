@@ -18,6 +18,14 @@ static unsigned long hashsize_for(size_t entries)
 
 /* Each set is filled under a temporary name and swapped in: rules that reference
  * the set never see it empty or half-filled, and a set in use is never destroyed. */
+/* A set's create arguments after its name, as sets_render writes them. */
+static char *set_spec(const struct ipset_def *s, enum family f)
+{
+	/* -exist ignores hashsize (the kernel resizes), so it may differ from the live set's */
+	return xasprintf("%s family %s hashsize %lu maxelem %lu -exist", s->type == SET_HASH_IP ? "hash:ip" : "hash:net",
+			 f == FAM_V4 ? "inet" : "inet6", hashsize_for(policy_set_count(s, f)), policy_set_maxelem(s, f));
+}
+
 char *sets_render(const struct policy *p)
 {
 	struct strbuf sb = {0};
@@ -28,16 +36,11 @@ char *sets_render(const struct policy *p)
 				continue;
 			char name[64];
 			policy_set_name(s, (enum family)f, name, sizeof(name));
-			const char *type = s->type == SET_HASH_IP ? "hash:ip" : "hash:net";
-			const char *fam = f == FAM_V4 ? "inet" : "inet6";
-			unsigned long maxelem = policy_set_maxelem(s, (enum family)f);
 			size_t count = policy_set_count(s, (enum family)f);
-			unsigned long hashsize = hashsize_for(count);
+			char *spec = set_spec(s, (enum family)f);
 			sb_addf(&sb, "# [set %s], IPv%d: %zu entries\n", s->name, f, count);
-			/* -exist ignores hashsize (the kernel resizes), so it may differ from the live set's */
-			sb_addf(&sb, "create %s %s family %s hashsize %lu maxelem %lu -exist\n", name, type, fam, hashsize, maxelem);
-			sb_addf(&sb, "create %s.n %s family %s hashsize %lu maxelem %lu -exist\n", name, type, fam, hashsize, maxelem);
-			sb_addf(&sb, "flush %s.n\n", name);
+			sb_addf(&sb, "create %s %s\ncreate %s.n %s\nflush %s.n\n", name, spec, name, spec, name);
+			free(spec);
 			/* a million entries: each line built in place and appended once, no printf */
 			char line[sizeof(name) + ADDR_STRLEN + 16];
 			int plen = snprintf(line, sizeof(line), "add %s.n ", name);
@@ -54,6 +57,26 @@ char *sets_render(const struct policy *p)
 		}
 	}
 	return sb_steal(&sb);
+}
+
+void set_blocks_from_policy(const struct policy *p, struct set_blocks *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < p->nsets; i++) {
+		const struct ipset_def *s = &p->sets[i];
+		for (int f = FAM_V4; f <= FAM_V6; f += 2) {
+			if (!policy_family_on(p, (enum family)f))
+				continue;
+			char name[64];
+			policy_set_name(s, (enum family)f, name, sizeof(name));
+			/* entries are sorted, IPv4 first */
+			struct set_block b = {.name = xstrdup(name), .spec = set_spec(s, (enum family)f),
+					      .type = xstrdup(s->type == SET_HASH_IP ? "hash:ip" : "hash:net"),
+					      .members = s->entries + (f == FAM_V6 ? s->count[0] : 0),
+					      .n = policy_set_count(s, (enum family)f), .borrowed = true};
+			VEC_PUSH(out->v, out->n, out->cap, b);
+		}
+	}
 }
 
 /* ---- dfwgen's own ipset file, typed ---- */
@@ -133,7 +156,8 @@ void set_blocks_free(struct set_blocks *bs)
 		free(bs->v[i].name);
 		free(bs->v[i].spec);
 		free(bs->v[i].type);
-		free(bs->v[i].members);
+		if (!bs->v[i].borrowed)
+			free(bs->v[i].members);
 	}
 	free(bs->v);
 	memset(bs, 0, sizeof(*bs));

@@ -32,6 +32,7 @@ struct set_block {
 	char *type;           /* "hash:net" */
 	struct addr *members;
 	size_t n, cap;
+	bool borrowed;        /* members point into a policy's entries */
 };
 
 struct set_blocks {
@@ -41,6 +42,9 @@ struct set_blocks {
 
 /* The ipset restore text for the policy's sets, both families, replaced atomically. */
 char *sets_render(const struct policy *p);
+/* The blocks of the policy's sets as sets_render writes them, without the
+ * text: members borrowed from the policy, which must outlive them. */
+void set_blocks_from_policy(const struct policy *p, struct set_blocks *out);
 /* Reads dfwgen's own ipset file (sets_render's, as a generation stores it)
  * into blocks; false when a line is not one it writes. */
 bool set_blocks_read(const char *text, struct set_blocks *out);

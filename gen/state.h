@@ -17,11 +17,14 @@
 /* What one apply puts in force. The bodies are --noflush input for dfwgen's
  * chains only: the jumps to them are fixed against the live tables each time
  * a generation is loaded. A family that is off has no body. */
+struct set_blocks;
+
 struct generation {
 	char id[GEN_ID_LEN + 1]; /* a checksum of everything below, in hex */
 	bool family[2];          /* [0] IPv4, [1] IPv6 */
 	char *body[2];
 	char *sets;              /* ipset restore input */
+	const struct set_blocks *typed; /* the same sets, typed, when this run made them (not stored) */
 	unsigned ssh_port;       /* for the fail-closed ruleset */
 };
 

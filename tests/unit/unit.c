@@ -8,12 +8,15 @@
 #include "iptcat.h"
 #include "rule.h"
 #include "ruleset.h"
+#include "ini.h"
+#include "policy.h"
 #include "sets.h"
 #include "shadow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int passed, failed;
 
@@ -323,6 +326,43 @@ static void test_set_blocks(void)
 	CHECK(!set_blocks_read("create dfw-a-4 hash:net\nadd dfw-a-4.n 10.0.0.300 -exist\n", &bs));
 }
 
+/* The sets a run makes, typed, are exactly what reading its ipset text back gives. */
+static void test_typed_sets_match_text(void)
+{
+	char path[] = "/tmp/dfwgen-unit-XXXXXX";
+	int fd = mkstemp(path);
+	const char *ini = "[set a]\nentries = 10.0.0.1, 192.0.2.0/24, 2001:db8::/48, 10.0.0.1\n"
+			  "[set b]\ntype = hash:ip\nentries = 198.51.100.7\nmaxelem = 1000\n[host]\ntcp = 22\n";
+	CHECK(fd >= 0 && write(fd, ini, strlen(ini)) == (ssize_t)strlen(ini));
+	close(fd);
+	struct source_store store = {0};
+	struct ini_doc doc = {.store = &store};
+	struct diags d = {0};
+	CHECK(ini_load_file(&doc, path, &d));
+	struct policy *p = policy_build(&doc, &store, &d);
+	CHECK(p && d.errors == 0);
+	if (p) {
+		char *text = sets_render(p);
+		struct set_blocks typed, read;
+		set_blocks_from_policy(p, &typed);
+		CHECK(set_blocks_read(text, &read) && read.n == typed.n && typed.n == 4);
+		for (size_t i = 0; i < typed.n && i < read.n; i++) {
+			CHECK(!strcmp(typed.v[i].name, read.v[i].name) && !strcmp(typed.v[i].spec, read.v[i].spec) &&
+			      !strcmp(typed.v[i].type, read.v[i].type) && typed.v[i].n == read.v[i].n);
+			for (size_t k = 0; k < typed.v[i].n && k < read.v[i].n; k++)
+				CHECK(addr_equal(&typed.v[i].members[k], &read.v[i].members[k]));
+		}
+		set_blocks_free(&typed);
+		set_blocks_free(&read);
+		free(text);
+		policy_free(p);
+	}
+	unlink(path);
+	ini_free(&doc);
+	diags_free(&d);
+	source_store_free(&store);
+}
+
 int main(void)
 {
 	test_addr();
@@ -331,6 +371,7 @@ int main(void)
 	test_state_and_shadow();
 	test_entries();
 	test_set_blocks();
+	test_typed_sets_match_text();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
