@@ -133,25 +133,28 @@ cu -> web = filtered"
 	assert_equal "$(probe cu 198.51.100.1 8000)" open
 }
 
-@test "[egress]: containers reach outside only what an [egress] section allows, each other still" {
+@test "[egress]: containers reach outside only what an [egress] section allows, each other still, both Docker layouts" {
 	printf '[docker]\nsubnets = 172.17.0.0/16, fd00:dead:beef::/64\n[host]\ntcp = 22\n[containers]\nallow = 192.0.2.10\n[egress ct]\nto = 192.0.2.10\nport = 7000\n' \
 		>"$BATS_TEST_TMPDIR/egress.ini"
-	reset_firewall le27
-	apply "$BATS_TEST_TMPDIR/egress.ini"
-	# allowed: the client's 7000 over IPv4
-	assert_equal "$(probe app 192.0.2.10 7000)" open
-	# not allowed: the same client over IPv6 (no [egress] for it), another port of it
-	assert_equal "$(probe app 2001:db8:2::10 7000)" filtered
-	assert_equal "$(probe app 192.0.2.10 7001)" filtered
-	# containers still reach each other and the host
-	assert_equal "$(probe web 172.17.0.3 5432)" open
-	assert_equal "$(probe web 172.17.0.1 22)" open
-	# and clients still reach the published ports the config lets them
-	assert_equal "$(probe ct 192.0.2.1 8000)" open
-	# without [egress], the outside is open to containers again
 	printf '[docker]\nsubnets = 172.17.0.0/16, fd00:dead:beef::/64\n[host]\ntcp = 22\n' >"$BATS_TEST_TMPDIR/open.ini"
-	apply "$BATS_TEST_TMPDIR/open.ini"
-	assert_equal "$(probe app 2001:db8:2::10 7000)" open
+	local layout
+	for layout in le27 ge28; do
+		reset_firewall $layout
+		apply "$BATS_TEST_TMPDIR/egress.ini"
+		# allowed: the client's 7000 over IPv4
+		assert_equal "$(probe app 192.0.2.10 7000)" open
+		# not allowed: the same client over IPv6 (no [egress] for it), another port of it
+		assert_equal "$(probe app 2001:db8:2::10 7000)" filtered
+		assert_equal "$(probe app 192.0.2.10 7001)" filtered
+		# containers still reach each other and the host
+		assert_equal "$(probe web 172.17.0.3 5432)" open
+		assert_equal "$(probe web 172.17.0.1 22)" open
+		# and clients still reach the published ports the config lets them
+		assert_equal "$(probe ct 192.0.2.1 8000)" open
+		# without [egress], the outside is open to containers again
+		apply "$BATS_TEST_TMPDIR/open.ini"
+		assert_equal "$(probe app 2001:db8:2::10 7000)" open
+	done
 }
 
 @test "3: containers reach each other, the host over docker0, and the outside" {
