@@ -29,34 +29,15 @@ static char *set_spec(const struct ipset_def *s, enum family f)
 char *sets_render(const struct policy *p)
 {
 	struct strbuf sb = {0};
-	for (size_t i = 0; i < p->nsets; i++) {
-		const struct ipset_def *s = &p->sets[i];
-		for (int f = FAM_V4; f <= FAM_V6; f += 2) {
-			if (!policy_family_on(p, (enum family)f))
-				continue;
-			char name[64];
-			policy_set_name(s, (enum family)f, name, sizeof(name));
-			size_t count = policy_set_count(s, (enum family)f);
-			char *spec = set_spec(s, (enum family)f);
-			sb_addf(&sb, "# [set %s], IPv%d: %zu entries\n", s->name, f, count);
-			sb_addf(&sb, "create %s %s\ncreate %s.n %s\nflush %s.n\n", name, spec, name, spec, name);
-			free(spec);
-			/* a million entries: each line built in place and appended once, no printf */
-			char line[sizeof(name) + ADDR_STRLEN + 16];
-			int plen = snprintf(line, sizeof(line), "add %s.n ", name);
-			sb_reserve(&sb, count * ((size_t)plen + ADDR_STRLEN + 8));
-			for (size_t k = 0; k < s->nentries; k++) {
-				if ((int)s->entries[k].family != f)
-					continue;
-				size_t len = (size_t)plen + addr_format(&s->entries[k], line + plen, false);
-				memcpy(line + len, " -exist\n", 8);
-				sb_addn(&sb, line, len + 8);
-			}
-			sb_addf(&sb, "swap %s.n %s\n", name, name);
-			sb_addf(&sb, "destroy %s.n\n", name);
-		}
+	struct set_blocks bs;
+	set_blocks_from_policy(p, &bs);
+	for (size_t i = 0; i < bs.n; i++) {
+		const struct set_block *b = &bs.v[i];
+		sb_addf(&sb, "# [set %s], IPv%d: %zu entries\n", b->set, b->family, b->n);
+		set_block_text(b, true, &sb, &sb, &sb); /* one after the other, into the one file */
 	}
-	return sb_steal(&sb);
+	set_blocks_free(&bs);
+	return sb.buf ? sb_steal(&sb) : xstrdup("");
 }
 
 void set_blocks_from_policy(const struct policy *p, struct set_blocks *out)
@@ -73,7 +54,8 @@ void set_blocks_from_policy(const struct policy *p, struct set_blocks *out)
 			struct set_block b = {.name = xstrdup(name), .spec = set_spec(s, (enum family)f),
 					      .type = xstrdup(s->type == SET_HASH_IP ? "hash:ip" : "hash:net"),
 					      .members = s->entries + (f == FAM_V6 ? s->count[0] : 0),
-					      .n = policy_set_count(s, (enum family)f), .borrowed = true};
+					      .n = policy_set_count(s, (enum family)f), .borrowed = true, .set = s->name,
+					      .family = (enum family)f};
 			VEC_PUSH(out->v, out->n, out->cap, b);
 		}
 	}
@@ -171,6 +153,8 @@ void set_block_text(const struct set_block *b, bool with_create, struct strbuf *
 	sb_addf(head, "create %s.n %s\nflush %s.n\n", b->name, b->spec, b->name);
 	char line[IPSET_NAME_MAX + ADDR_STRLEN + 16];
 	int plen = snprintf(line, sizeof(line), "add %s.n ", b->name);
+	/* a million members: each line built in place and appended once, no printf */
+	sb_reserve(members, b->n * ((size_t)plen + ADDR_STRLEN + 8));
 	for (size_t i = 0; i < b->n; i++) {
 		size_t len = (size_t)plen + addr_format(&b->members[i], line + plen, false);
 		memcpy(line + len, " -exist\n", 8);

@@ -33,6 +33,8 @@ struct set_block {
 	struct addr *members;
 	size_t n, cap;
 	bool borrowed;        /* members point into a policy's entries */
+	const char *set;      /* from a policy: its [set] NAME and family, for the file's comment */
+	enum family family;
 };
 
 struct set_blocks {
