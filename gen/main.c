@@ -249,7 +249,9 @@ static void locate_generated(struct diags *d, size_t first, const struct source 
 		if (g->loc.src == src && g->loc.line >= 1 && (size_t)g->loc.line <= r->norigin)
 			o = &r->origin[g->loc.line - 1];
 		struct loc generated = g->loc, config = o ? o->config : (struct loc){0};
-		if (!strcmp(g->id, "lockout") && g->sev != SEV_NOTE && p->ssh_port_loc.src)
+		/* a generated rule that drops SSH: what made the check is ssh_port */
+		bool lockout = o && !strcmp(g->id, "lockout") && g->sev != SEV_NOTE;
+		if (lockout && p->ssh_port_loc.src)
 			config = p->ssh_port_loc;
 		if (config.src)
 			g->loc = config;
@@ -258,7 +260,7 @@ static void locate_generated(struct diags *d, size_t first, const struct source 
 			diag_note(d, g->id, generated, "in the generated rule");
 		if (o && o->tmpl.src)
 			diag_note(d, g->id, o->tmpl, "the rule comes from this template line");
-		if (!strcmp(g->id, "lockout") && g->sev != SEV_NOTE)
+		if (lockout)
 			diag_note(d, "lockout", (struct loc){0}, "SSH is port %u (%s): let it in with [host] tcp = %u, or "
 				  "allow your address in [host] allow; ssh_port = 0 turns this check off", p->ssh_port,
 				  p->ssh_port_loc.src ? "[global] ssh_port" : "[global] ssh_port's default", p->ssh_port);

@@ -99,6 +99,15 @@ setup() { load test_helper; }
 	run -0 dfwc "$c"
 }
 
+@test "a lockout names ssh_port for the generated rule, and the set at its own line" {
+	c=$(cfg c.ini <<<$'[global]\nssh_port = 2222\n[set admins]\nentries = 127.0.0.1\n[host]\ntcp = 22\nallow = admins')
+	run -1 --separate-stderr dfwc "$c"
+	[[ "$stderr" == *"c.ini:2:12: error: this rule drops SSH (tcp/2222)"* ]]
+	[[ "$stderr" == *"c.ini:3:1: error: set dfw-admins-4 is where SSH is let in from"* ]]
+	run -0 grep -c 'SSH is port 2222' <<<"$stderr"
+	assert_output 1
+}
+
 @test "a finding in a generated rule points at the config value that made it, then at the rule and template" {
 	c=$(cfg c.ini <<<$'[host]
 tcp = 22
