@@ -87,13 +87,11 @@ static bool current_generation(const struct applying *a, struct generation *g, s
 static int say_dry_run(const struct applying *a, const struct plan *p, const struct apply_opts *o)
 {
 	struct drifts ds = {0};
-	char *sets = host_set_names();
 	drift_collect(p, &ds);
-	drift_state(a ? &a->sd : NULL, p, &ds, sets);
+	drift_state(a ? &a->sd : NULL, p, &ds);
 	drift_print(stdout, &ds, o->json, "would change");
 	int code = ds.n ? 1 : 0;
 	drifts_free(&ds);
-	free(sets);
 	return code;
 }
 
@@ -168,7 +166,8 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 	}
 	/* an old confirmation must not count; a new one may come while loading */
 	state_remove(&x->a->sd, "confirmed");
-	char *sets_before = host_set_names();
+	struct set_names sets_before;
+	host_set_names(&sets_before);
 	/* chains already as the generation makes them are not reloaded */
 	bool in_sync[2] = {drift_family_in_sync(x->p, 0), drift_family_in_sync(x->p, 1)};
 	struct load_summary sum = {0};
@@ -179,9 +178,9 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 	if (code == 1)
 		state_reject(&x->a->sd, g->id);
 	fault_point("before-commit");
-	bool rolled_back = !code || load_generation(x->p, x->have_cur ? &x->cur : NULL, &x->ow, NULL, sets_before,
+	bool rolled_back = !code || load_generation(x->p, x->have_cur ? &x->cur : NULL, &x->ow, NULL, &sets_before,
 						    NULL, d);
-	free(sets_before);
+	set_names_free(&sets_before);
 	if (!rolled_back) {
 		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: run 'dfwgen apply' again (the "
 			   "next apply first puts back the confirmed generation)");

@@ -220,20 +220,20 @@ static bool load_rules(const char *backend, int f, const char *text, bool noflus
 	return ok;
 }
 
-/* dfw- sets nobody wants: not created by `keep_text` nor by `spare_text`
+/* dfw- sets nobody wants: none of `keep`'s (NULL: none) nor of `spare`
  * (NULL: none), or the .n twin of a load that failed. Destroying a set a rule
  * still uses fails; that is fine, it stays. */
-static void destroy_sets_except(const char *keep_text, const char *spare_text, bool twins_only,
+static void destroy_sets_except(const struct set_blocks *keep, const struct set_names *spare, bool twins_only,
 				struct load_summary *sum)
 {
-	const char *argv[] = {"ipset", "list", "-n", NULL};
-	struct cmd_result r = host_run(argv, NULL);
-	char *copy = xstrdup(r.out ? r.out : "");
-	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+	struct set_names live;
+	host_set_names(&live);
+	for (size_t i = 0; i < live.n; i++) {
+		const char *name = live.v[i];
 		size_t len = strlen(name);
 		bool twin = len > 2 && !strcmp(name + len - 2, ".n");
-		if (strncmp(name, "dfw-", 4) || (!twin && (twins_only || set_names_has(keep_text, name) ||
-							   (spare_text && set_names_has(spare_text, name)))))
+		if (strncmp(name, "dfw-", 4) || (!twin && (twins_only || set_blocks_has(keep, name) ||
+							   set_names_has(spare, name))))
 			continue;
 		const char *destroy[] = {"ipset", "destroy", name, NULL};
 		struct cmd_result dr = host_run(destroy, NULL);
@@ -241,8 +241,7 @@ static void destroy_sets_except(const char *keep_text, const char *spare_text, b
 			sb_addf(&sum->destroyed, "%s%s", sum->destroyed.len ? ", " : "", name);
 		cmd_result_free(&dr);
 	}
-	free(copy);
-	cmd_result_free(&r);
+	set_names_free(&live);
 }
 
 /* Whether a --noflush text does anything (more than table and COMMIT lines). */
@@ -299,7 +298,7 @@ bool load_family(const struct plan *p, int f, const char *body, const struct own
  * dfwgen's objects change: what Docker, fail2ban or an admin hold elsewhere
  * stays as it is. */
 bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow,
-		     struct load_summary *sum, const char *spare_sets, const bool in_sync[2], struct diags *d)
+		     struct load_summary *sum, const struct set_names *spare_sets, const bool in_sync[2], struct diags *d)
 {
 	struct set_plan sp = {0};
 	struct set_blocks read = {0};
@@ -312,7 +311,6 @@ bool load_generation(const struct plan *p, const struct generation *g, const str
 	const struct set_blocks *blocks = g && g->typed ? g->typed : &read;
 	for (size_t i = 0; i < blocks->n; i++)
 		plan_block(&blocks->v[i], &sp);
-	set_blocks_free(&read);
 	const char *ipset[] = {"ipset", "restore", NULL};
 	bool ok = !sp.adds.len || setload_run(sp.adds.buf) || run_step(ipset, sp.adds.buf, "adding set members", d);
 	if (ok)
@@ -342,7 +340,8 @@ bool load_generation(const struct plan *p, const struct generation *g, const str
 				  "are removed", f ? 6 : 4, f ? 6 : 4);
 		fault_point(f ? "after-v6" : "after-v4");
 	}
-	destroy_sets_except(g ? g->sets : "", spare_sets, !ok, sum);
+	destroy_sets_except(g ? blocks : NULL, spare_sets, !ok, sum);
+	set_blocks_free(&read);
 	return ok;
 }
 

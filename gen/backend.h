@@ -8,6 +8,7 @@
 #define DFW_BACKEND_H
 
 #include "apply.h"
+#include "host.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -51,7 +52,8 @@ void load_summary_print(FILE *out, const char *id, const struct load_summary *su
  * whose chains already are g's, not reloaded. sum (NULL: a quiet load, a
  * rollback's): what was done, and a note for a family removed. */
 bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow,
-		     struct load_summary *sum, const char *spare_sets, const bool in_sync[2], struct diags *d);
+		     struct load_summary *sum, const struct set_names *spare_sets, const bool in_sync[2],
+		     struct diags *d);
 /* One family: the body with its jumps fixed against the tables as they are
  * now (Docker may move FORWARD meanwhile: three tries), or (body NULL)
  * dfwgen's objects removed. *removed (may be NULL): something was removed. */

@@ -147,14 +147,23 @@ static void report_member(struct drifts *ds, const char *set, const struct chang
 						  xasprintf("set %s holds %s, which the config does not", set, text));
 }
 
+/* The sets the plan makes: typed as this run made them, else read from its
+ * ipset text into *read (free it). */
+static const struct set_blocks *wanted_sets(const struct plan *p, struct set_blocks *read)
+{
+	memset(read, 0, sizeof(*read));
+	if (p->gen.typed)
+		return p->gen.typed;
+	set_blocks_read(p->sets, read); /* sets_render's own text: it reads */
+	return read;
+}
+
 /* Members compared over netlink, as addresses: a million of them in a
  * fraction of the time `ipset save` takes to print them. */
 static void set_drift(struct drifts *ds, const struct plan *p)
 {
-	struct set_blocks read = {0};
-	if (!p->gen.typed && !set_blocks_read(p->sets, &read))
-		return; /* sets_render's own text: cannot happen */
-	const struct set_blocks *want = p->gen.typed ? p->gen.typed : &read;
+	struct set_blocks read;
+	const struct set_blocks *want = wanted_sets(p, &read);
 	for (size_t i = 0; i < want->n; i++) {
 		const struct set_block *b = &want->v[i];
 		struct set_members live;
@@ -255,7 +264,7 @@ void drift_print(FILE *out, const struct drifts *ds, bool json, const char *verb
 }
 
 /* A family that is off: dfwgen's chains, jumps or sets still there. */
-static void leftover_drift(struct drifts *ds, const struct plan *p, int f, const char *live_sets)
+static void leftover_drift(struct drifts *ds, const struct plan *p, int f, const struct set_names *live_sets)
 {
 	char tool[64], suffix[4];
 	enum family fam = f ? FAM_V6 : FAM_V4;
@@ -277,15 +286,12 @@ static void leftover_drift(struct drifts *ds, const struct plan *p, int f, const
 	live_fw_free(&lf);
 	diags_free(&scratch);
 	snprintf(suffix, sizeof(suffix), "-%d", fam);
-	char *copy = xstrdup(live_sets ? live_sets : "");
-	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		size_t len;
-		if (sscanf(line, "create %63s", name) == 1 && !strncmp(name, "dfw-", 4) && (len = strlen(name)) > 2 &&
-		    !strcmp(name + len - 2, suffix))
+	for (size_t i = 0; i < live_sets->n; i++) {
+		const char *name = live_sets->v[i];
+		size_t len = strlen(name);
+		if (!strncmp(name, "dfw-", 4) && len > 2 && !strcmp(name + len - 2, suffix))
 			add_drift(ds, fam, "leftover", xasprintf("IPv%d is off, but the set %s is still there", fam, name));
 	}
-	free(copy);
 	if (ds->n > before)
 		ds->leftover[f] = true;
 }
@@ -316,28 +322,31 @@ static void other_flavour_drift(struct drifts *ds, const struct plan *p, int f)
 	cmd_result_free(&r);
 }
 
-/* What the state directory says (a generation pending or rejected), and what
- * lies outside dfwgen's chains but matters: a family that is off still
- * holding dfwgen's objects, rules of the other iptables flavour. */
 /* dfw- sets of a family that is on which the configuration no longer makes
  * (a [set] removed or renamed): the next apply destroys them. */
-static void extra_set_drift(struct drifts *ds, const struct plan *p, const char *live_sets)
+static void extra_set_drift(struct drifts *ds, const struct plan *p, const struct set_names *live_sets)
 {
-	char *copy = xstrdup(live_sets ? live_sets : "");
-	for (char *save = NULL, *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-		size_t len;
-		if (sscanf(line, "create %63s", name) != 1 || strncmp(name, "dfw-", 4) || (len = strlen(name)) < 3 ||
-		    name[len - 2] != '-' || (name[len - 1] != '4' && name[len - 1] != '6'))
+	struct set_blocks read;
+	const struct set_blocks *want = wanted_sets(p, &read);
+	for (size_t i = 0; i < live_sets->n; i++) {
+		const char *name = live_sets->v[i];
+		size_t len = strlen(name);
+		if (strncmp(name, "dfw-", 4) || len < 3 || name[len - 2] != '-' || (name[len - 1] != '4' && name[len - 1] != '6'))
 			continue; /* not a dfw- set, or a .n twin */
-		if (p->family[name[len - 1] == '6'] && !set_names_has(p->sets, name))
+		if (p->family[name[len - 1] == '6'] && !set_blocks_has(want, name))
 			add_drift(ds, 0, "set", xasprintf("set %s is in no [set] of the configuration: apply destroys it", name));
 	}
-	free(copy);
+	set_blocks_free(&read);
 }
 
-void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts *ds, const char *live_sets)
+/* What the state directory says (a generation pending or rejected), and what
+ * lies outside dfwgen's chains but matters: a family that is off still
+ * holding dfwgen's objects, rules of the other iptables flavour, sets the
+ * configuration no longer makes. */
+void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts *ds)
 {
+	struct set_names live_sets;
+	host_set_names(&live_sets);
 	snprintf(ds->generation, sizeof(ds->generation), "%s", p->gen.id);
 	if (sd && sd->fd >= 0) {
 		state_get_id(sd, "current", ds->confirmed);
@@ -353,11 +362,12 @@ void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts
 	}
 	for (int f = 0; f < 2; f++) {
 		if (!p->family[f])
-			leftover_drift(ds, p, f, live_sets);
+			leftover_drift(ds, p, f, &live_sets);
 		else
 			other_flavour_drift(ds, p, f);
 	}
-	extra_set_drift(ds, p, live_sets);
+	extra_set_drift(ds, p, &live_sets);
+	set_names_free(&live_sets);
 }
 
 int status_no_legacy_tables(const struct apply_opts *o, FILE *out)
@@ -376,15 +386,13 @@ int apply_status(const struct plan *p, const struct apply_opts *o, FILE *out)
 	struct drifts ds = {0};
 	struct state_dir sd = {.fd = -1};
 	char err[PATH_MAX + 256];
-	char *sets = host_set_names();
 	drift_collect(p, &ds);
 	if (!state_open(&sd, o->state_dir, false, err, sizeof(err)) && errno != ENOENT)
 		fprintf(stderr, "dfwgen: warning: %s\n", err);
-	drift_state(&sd, p, &ds, sets);
+	drift_state(&sd, p, &ds);
 	state_close(&sd);
 	drift_print(out, &ds, o->json, "drift");
 	int code = ds.n ? 1 : 0;
 	drifts_free(&ds);
-	free(sets);
 	return code;
 }

@@ -31,8 +31,8 @@ void drifts_free(struct drifts *ds);
 /* Jumps, chains and set members, for every family the plan has on. */
 void drift_collect(const struct plan *p, struct drifts *ds);
 /* Pending and rejected generations, leftovers of a family that is off,
- * rules of the other flavour. set_names: host_set_names(). */
-void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts *ds, const char *set_names);
+ * rules of the other flavour, dfw- sets the configuration no longer makes. */
+void drift_state(const struct state_dir *sd, const struct plan *p, struct drifts *ds);
 /* verb: "drift" or "would change". */
 void drift_print(FILE *out, const struct drifts *ds, bool json, const char *verb);
 /* status --backend legacy where the legacy tables do not exist: said as one

@@ -203,23 +203,29 @@ int host_lock(int dir_fd, const char *state_dir, int seconds, char *err, size_t 
 	return fd;
 }
 
-char *host_set_names(void)
+void host_set_names(struct set_names *out)
 {
 	const char *argv[] = {"ipset", "list", "-n", NULL};
 	struct cmd_result r = host_run(argv, NULL);
-	struct strbuf sb = {0};
 	char *copy = xstrdup(r.status == 0 && r.out ? r.out : "");
+	memset(out, 0, sizeof(*out));
 	for (char *save = NULL, *name = strtok_r(copy, "\n", &save); name; name = strtok_r(NULL, "\n", &save))
-		sb_addf(&sb, "create %s \n", name);
+		VEC_PUSH(out->v, out->n, out->cap, xstrdup(name));
 	free(copy);
 	cmd_result_free(&r);
-	return sb.buf ? sb_steal(&sb) : xstrdup("");
 }
 
-bool set_names_has(const char *names, const char *name)
+bool set_names_has(const struct set_names *l, const char *name)
 {
-	char *create = xasprintf("create %s ", name);
-	bool exists = names && strstr(names, create);
-	free(create);
-	return exists;
+	for (size_t i = 0; l && i < l->n; i++) {
+		if (!strcmp(l->v[i], name))
+			return true;
+	}
+	return false;
+}
+
+void set_names_free(struct set_names *l)
+{
+	free_list(l->v, l->n);
+	memset(l, 0, sizeof(*l));
 }

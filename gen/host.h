@@ -29,10 +29,15 @@ void host_tool(char *buf, size_t size, const char *backend, enum family f, const
  * another apply at most `seconds` (0: as long as it takes); -1 on failure. */
 int host_lock(int dir_fd, const char *state_dir, int seconds, char *err, size_t errsize);
 
-/* The host's ipset names, as "create NAME " lines (an ipset file's
- * headers: what set_names_has looks for, in a list or in an ipset file). */
-char *host_set_names(void);
-bool set_names_has(const char *names, const char *name);
+struct set_names {
+	char **v;
+	size_t n, cap;
+};
+
+/* The host's ipset names (ipset list -n; none when it fails). */
+void host_set_names(struct set_names *out);
+bool set_names_has(const struct set_names *l, const char *name);
+void set_names_free(struct set_names *l);
 
 /* Whether the kernel has legacy (x_tables) tables in this namespace: reading
  * them with a legacy tool would create them. */

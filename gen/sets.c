@@ -145,6 +145,15 @@ void set_blocks_free(struct set_blocks *bs)
 	memset(bs, 0, sizeof(*bs));
 }
 
+bool set_blocks_has(const struct set_blocks *b, const char *name)
+{
+	for (size_t i = 0; b && i < b->n; i++) {
+		if (!strcmp(b->v[i].name, name))
+			return true;
+	}
+	return false;
+}
+
 void set_block_text(const struct set_block *b, bool with_create, struct strbuf *head, struct strbuf *members,
 		    struct strbuf *swaps)
 {

@@ -51,6 +51,8 @@ void set_blocks_from_policy(const struct policy *p, struct set_blocks *out);
  * into blocks; false when a line is not one it writes. */
 bool set_blocks_read(const char *text, struct set_blocks *out);
 void set_blocks_free(struct set_blocks *b);
+/* Whether one of the blocks is set NAME (b NULL: none). */
+bool set_blocks_has(const struct set_blocks *b, const char *name);
 /* Appends what loads block b through its twin: to head its create lines
  * (the set's own one only when with_create: an existing set keeps its
  * size) and the twin's flush, to members an add line per member, to swaps
