@@ -193,8 +193,9 @@ static void bridge_rows(struct tenv *e, const struct policy *p)
 {
 	struct tvar *from = var(e, "egress_from", name_fields), *free_ = var(e, "free_bridges", name_fields);
 	for (size_t i = 0; i < p->bridges.n; i++) {
-		row(controlled(p, p->bridges.v[i]) ? from : free_, xstrdup(p->bridges.v[i]));
-		row_at(controlled(p, p->bridges.v[i]) ? from : free_, p->bridges.locs[i]);
+		struct tvar *to = controlled(p, p->bridges.v[i]) ? from : free_;
+		row(to, xstrdup(p->bridges.v[i]));
+		row_at(to, p->bridges.locs[i]);
 	}
 	for (size_t i = 0; i < p->negress; i++) {
 		const struct iface_list *l = &p->egress[i].from;
@@ -210,32 +211,39 @@ static void bridge_rows(struct tenv *e, const struct policy *p)
 	}
 }
 
+/* An [egress] destination in family f: "-d ADDR" or "-m set --match-set
+ * NAME dst"; NULL when it is an address of the other family. */
+static char *dest_match(const struct policy *p, const struct allow_ref *to, enum family f)
+{
+	char buf[ADDR_STRLEN];
+	if (to->is_set) {
+		policy_set_name(&p->sets[to->set], f, buf, sizeof(buf));
+		return xasprintf("-m set --match-set %s dst", buf);
+	}
+	if (to->addr.family != f)
+		return NULL;
+	addr_format(&to->addr, buf, true);
+	return xasprintf("-d %s", buf);
+}
+
 /* One row per [egress] bridge, destination and port (no port: every one). */
 static void egress_rows(struct tvar *v, const struct policy *p, enum family f)
 {
-	char buf[ADDR_STRLEN];
 	for (size_t i = 0; i < p->negress; i++) {
 		const struct egress_rule *er = &p->egress[i];
 		const struct iface_list *from = egress_from(p, er);
 		const char *proto = er->proto == PROTO_TCP ? "tcp" : "udp";
 		for (size_t b = 0; b < from->n; b++) {
 			for (size_t t = 0; t < er->to.n; t++) {
-				const struct allow_ref *to = &er->to.v[t];
-				if (!to->is_set && to->addr.family != f)
-					continue;
-				if (to->is_set)
-					policy_set_name(&p->sets[to->set], f, buf, sizeof(buf));
-				else
-					addr_format(&to->addr, buf, true);
-				for (size_t k = 0; k < (er->ports.n ? er->ports.n : 1); k++) {
-					char port[16] = "";
+				char *match = dest_match(p, &er->to.v[t], f), port[16];
+				for (size_t k = 0; match && k < (er->ports.n ? er->ports.n : 1); k++) {
 					if (er->ports.n)
 						port_format(&er->ports.v[k], ':', port, sizeof(port));
-					row(v, xstrdup(proto), xstrdup(from->v[b]),
-					    to->is_set ? xasprintf("-m set --match-set %s dst", buf) : xasprintf("-d %s", buf),
+					row(v, xstrdup(proto), xstrdup(from->v[b]), xstrdup(match),
 					    er->ports.n ? xasprintf("-m %s --dport %s", proto, port) : xstrdup(""), xstrdup(er->name));
-					row_at(v, to->loc);
+					row_at(v, er->to.v[t].loc);
 				}
+				free(match);
 			}
 		}
 	}
