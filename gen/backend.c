@@ -125,12 +125,6 @@ struct set_plan {
 	size_t rebuilt, in_place, added, deleted;
 };
 
-static void count_add(void *arg, bool add, const struct addr *a)
-{
-	(void)a;
-	*(size_t *)arg += add;
-}
-
 static void in_place_line(void *arg, bool add, const struct addr *a)
 {
 	struct set_plan *sp = arg;
@@ -158,14 +152,19 @@ static void plan_block(const struct set_block *b, struct set_plan *sp)
 		set_block_text(b, true, &sp->head, &sp->members, &sp->swaps); /* a new set, or one ipset must judge */
 		sp->rebuilt++;
 	} else if (!members_same(b->members, b->n, live.v, live.n)) {
-		size_t adds = 0, changes = members_diff(b->members, b->n, live.v, live.n, count_add, &adds);
-		size_t biggest = b->n > live.n ? b->n : live.n;
+		/* the lines written as if in place, taken back if it is a rebuild */
+		struct set_plan before = *sp;
+		sp->set = b->name;
+		size_t changes = members_diff(b->members, b->n, live.v, live.n, in_place_line, sp);
+		size_t adds = sp->added - before.added, biggest = b->n > live.n ? b->n : live.n;
 		/* adds come first: for a moment the set holds old and new */
 		if (changes * 100 <= biggest * IN_PLACE_MAX_PERCENT && live.n + adds <= live.maxelem) {
-			sp->set = b->name;
-			members_diff(b->members, b->n, live.v, live.n, in_place_line, sp);
 			sp->in_place++;
 		} else {
+			sb_truncate(&sp->adds, before.adds.len);
+			sb_truncate(&sp->dels, before.dels.len);
+			sp->added = before.added;
+			sp->deleted = before.deleted;
 			set_block_text(b, false, &sp->head, &sp->members, &sp->swaps);
 			sp->rebuilt++;
 		}

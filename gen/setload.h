@@ -22,7 +22,7 @@ struct set_members {
 	char type[32];          /* "hash:net" */
 	enum family family;
 	unsigned long maxelem;
-	struct addr *v;         /* in the kernel's order */
+	struct addr *v;         /* sorted (members_sort_unique) */
 	size_t n;
 };
 

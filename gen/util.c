@@ -253,6 +253,14 @@ char *sb_steal(struct strbuf *sb)
 	return p;
 }
 
+void sb_truncate(struct strbuf *sb, size_t len)
+{
+	if (sb->buf && len < sb->len) {
+		sb->len = len;
+		sb->buf[len] = '\0';
+	}
+}
+
 void sb_free(struct strbuf *sb)
 {
 	free(sb->buf);

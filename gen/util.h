@@ -38,6 +38,8 @@ void sb_addn(struct strbuf *sb, const char *s, size_t n);
 void sb_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_addc(struct strbuf *sb, char c);
 char *sb_steal(struct strbuf *sb);
+/* Drops what follows the first len bytes. */
+void sb_truncate(struct strbuf *sb, size_t len);
 void sb_free(struct strbuf *sb);
 
 /* A bump allocator for data that lives and dies together (a parsed ruleset):

@@ -3,6 +3,7 @@
  * against gen/'s objects but main.o; ends in one line "unit: N passed, N
  * failed" (tests/unit.bats reads it). Each check names itself on failure. */
 #include "addrlist.h"
+#include "members.h"
 #include "config.h"
 #include "fwstate.h"
 #include "iptcat.h"
@@ -393,6 +394,57 @@ static void test_v6_format(void)
 	CHECK(differ == 0);
 }
 
+struct diff_count {
+	size_t adds, dels;
+	struct addr last;
+	bool ordered;
+};
+
+static void count_change(void *arg, bool add, const struct addr *a)
+{
+	struct diff_count *c = arg;
+	if (c->adds + c->dels && members_cmp(&c->last, a) >= 0)
+		c->ordered = false;
+	c->last = *a;
+	++*(add ? &c->adds : &c->dels);
+}
+
+/* The kernel's list, in any order, sorted and walked against the wanted one. */
+static void test_members_diff(void)
+{
+	enum { N = 5000 };
+	struct addr *want = calloc(N, sizeof(*want)), *have = calloc(N + 2, sizeof(*have));
+	for (size_t i = 0; i < N; i++) {
+		want[i] = (struct addr){.family = i % 10 ? FAM_V4 : FAM_V6, .prefix = i % 10 ? 32 : 128};
+		want[i].bytes[0] = (uint8_t)(i >> 8), want[i].bytes[1] = (uint8_t)i, want[i].bytes[2] = 7;
+	}
+	size_t n4;
+	size_t nw = members_sort_unique(want, N, &n4);
+	CHECK(nw == N && n4 == N - N / 10);
+	/* have: want less every 100th, plus two others, shuffled */
+	size_t nh = 0;
+	for (size_t i = 0; i < N; i++) {
+		if (i % 100)
+			have[nh++] = want[i];
+	}
+	have[nh] = want[0], have[nh].bytes[3] = 1, nh++;
+	have[nh] = want[N - 1], have[nh].bytes[3] = 1, nh++;
+	srand(7);
+	for (size_t i = nh - 1; i > 0; i--) {
+		size_t k = (size_t)rand() % (i + 1);
+		struct addr t = have[i];
+		have[i] = have[k], have[k] = t;
+	}
+	CHECK(!members_same(want, nw, have, nh));
+	nh = members_sort_unique(have, nh, &n4);
+	struct diff_count c = {.ordered = true};
+	CHECK(members_diff(want, nw, have, nh, count_change, &c) == N / 100 + 2);
+	CHECK(c.adds == N / 100 && c.dels == 2 && c.ordered);
+	CHECK(members_same(want, nw, want, nw));
+	free(want);
+	free(have);
+}
+
 int main(void)
 {
 	test_addr();
@@ -403,6 +455,7 @@ int main(void)
 	test_set_blocks();
 	test_typed_sets_match_text();
 	test_v6_format();
+	test_members_diff();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
