@@ -177,24 +177,55 @@ void live_check_published(const struct policy *p, const struct ruleset *nat, str
 
 /* ---- the tables dfwgen writes ---- */
 
+const char *const live_dfw_tables[] = {"filter", GUARD_TABLE, NULL};
+
+char *live_save_all(const char *tool, struct diags *d)
+{
+	const char *argv[] = {tool, NULL};
+	struct cmd_result r = host_run(argv, NULL);
+	char *text = NULL;
+	if (r.status != 0)
+		diag_error(d, "live-unreadable", (struct loc){0}, "'%s' failed (exit %d): %s", tool, r.status,
+			   r.err && *r.err ? r.err : "no message");
+	else
+		text = r.out ? r.out : xstrdup(""), r.out = NULL;
+	cmd_result_free(&r);
+	return text;
+}
+
+static bool named(const char *line, size_t len, const char *const *tables)
+{
+	for (size_t i = 0; tables[i]; i++) {
+		if (len == strlen(tables[i]) + 1 && !memcmp(line + 1, tables[i], len - 1))
+			return true;
+	}
+	return false;
+}
+
+char *live_tables(const char *text, const char *const *tables)
+{
+	struct strbuf out = {0};
+	bool keep = false;
+	for (const char *line = text; *line;) {
+		const char *nl = strchrnul(line, '\n');
+		size_t len = (size_t)(nl - line);
+		if (*line == '*')
+			keep = named(line, len, tables);
+		if (keep)
+			sb_addn(&out, line, len + (*nl ? 1 : 0));
+		if (keep && len == 6 && !memcmp(line, "COMMIT", 6))
+			keep = false;
+		line = *nl ? nl + 1 : nl;
+	}
+	return out.buf ? sb_steal(&out) : xstrdup("");
+}
+
 char *live_save_text(const char *tool, struct diags *d)
 {
-	static const char *const tables[] = {"filter", GUARD_TABLE};
-	struct strbuf text = {0};
-	for (size_t t = 0; t < sizeof(tables) / sizeof(*tables); t++) {
-		const char *argv[] = {tool, "-t", tables[t], NULL};
-		struct cmd_result r = host_run(argv, NULL);
-		if (r.status != 0) {
-			diag_error(d, "live-unreadable", (struct loc){0}, "'%s -t %s' failed (exit %d): %s", tool, tables[t],
-				   r.status, r.err && *r.err ? r.err : "no message");
-			cmd_result_free(&r);
-			sb_free(&text);
-			return NULL;
-		}
-		sb_add(&text, r.out ? r.out : "");
-		cmd_result_free(&r);
-	}
-	return text.buf ? sb_steal(&text) : xstrdup("");
+	char *all = live_save_all(tool, d);
+	char *text = all ? live_tables(all, live_dfw_tables) : NULL;
+	free(all);
+	return text;
 }
 
 bool live_read(struct live_fw *lf, const char *tool, enum family f, struct diags *d)

@@ -26,9 +26,18 @@ struct live_fw {
 	struct fw_state st; /* exact: every chain is known */
 };
 
-/* `TOOL -t filter` and `TOOL -t mangle` (TOOL: iptables-nft-save, ...), as one
- * text; NULL (with an error) when the tool fails. */
+/* The host's whole ruleset of one family, in one call of TOOL
+ * (iptables-nft-save, ...): iptables-nft reads the family's whole ruleset
+ * whatever table it is asked for, 25 ms a call here. NULL (with an error)
+ * when the tool fails. */
+char *live_save_all(const char *tool, struct diags *d);
+/* The tables of save text `text` named in `tables` (NULL-terminated), from
+ * each "*TABLE" line to its COMMIT, in the text's order. */
+char *live_tables(const char *text, const char *const *tables);
+/* The tables dfwgen writes (filter, and mangle for the guard) as TOOL saves
+ * them; NULL (with an error) when the tool fails. */
 char *live_save_text(const char *tool, struct diags *d);
+extern const char *const live_dfw_tables[];
 /* That text read into lf. false (with an error) when it cannot be read or
  * parsed. */
 bool live_read(struct live_fw *lf, const char *tool, enum family f, struct diags *d);

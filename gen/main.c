@@ -95,31 +95,6 @@ static void save_tool(char *tool, size_t size, const char *backend, enum family 
 		snprintf(tool, size, "%s", f == FAM_V4 ? "iptables-save" : "ip6tables-save");
 }
 
-/* The host's filter and mangle tables: from --live, or from the save tool
- * (backend: a flavour, or NULL for whatever `iptables-save` is). */
-static struct source *read_live(const struct options *o, const char *backend, enum family f, struct diags *d)
-{
-	if (o->live && !strcmp(o->live, "none"))
-		return NULL;
-	if (o->live)
-		return source_load(o->live, (struct loc){0}, d);
-	if (geteuid() != 0) {
-		diag_warn(d, "live-unknown", (struct loc){0}, "not root, so the live ruleset is unknown: the "
-			  "output assumes no jump to " HOST_CHAIN ", " CONTAINER_CHAIN " or " GUARD_CHAIN " exists yet "
-			  "(pass --live FILE or --live none)");
-		return NULL;
-	}
-	char tool[64];
-	save_tool(tool, sizeof(tool), backend, f);
-	char *text = live_save_text(tool, d);
-	if (!text)
-		return NULL;
-	char *name = xasprintf("<%s>", tool);
-	struct source *src = source_from_text(name, text, strlen(text));
-	free(name);
-	return src;
-}
-
 /* ---- output ---- */
 
 /* -o FILE: all or nothing, as state files are written (file_replace_at). */
@@ -157,6 +132,8 @@ struct run {
 	struct rendered *rendered;
 	size_t nrendered, rendered_cap;
 	char *sets_text;
+	char *host_save[2]; /* the host's ruleset per family, read once (live_save_all) */
+	bool host_read[2];
 };
 
 static struct source *keep_source(struct run *run, struct source *src)
@@ -170,6 +147,47 @@ static struct ruleset *keep_ruleset(struct run *run, struct ruleset *rs)
 	return rs;
 }
 
+/* Tables of the host's ruleset of family f (NULL: none, with an error when
+ * the save tool failed). The host is read once per family and run: the nat
+ * table for the checks against the host and the tables dfwgen writes come
+ * from one call of the save tool (backend: a flavour, or NULL for whatever
+ * `iptables-save` is). A run that changes the host reads it again itself. */
+static char *host_tables(struct run *run, const char *backend, enum family f, const char *const *tables,
+			 char *tool, size_t size)
+{
+	int i = f == FAM_V6;
+	save_tool(tool, size, backend, f);
+	if (!run->host_read[i])
+		run->host_save[i] = live_save_all(tool, &run->d);
+	run->host_read[i] = true;
+	return run->host_save[i] ? live_tables(run->host_save[i], tables) : NULL;
+}
+
+/* The host's filter and mangle tables: from --live, or from the host. */
+static struct source *read_live(struct run *run, const char *backend, enum family f)
+{
+	const struct options *o = &run->o;
+	struct diags *d = &run->d;
+	if (o->live && !strcmp(o->live, "none"))
+		return NULL;
+	if (o->live)
+		return source_load(o->live, (struct loc){0}, d);
+	if (geteuid() != 0) {
+		diag_warn(d, "live-unknown", (struct loc){0}, "not root, so the live ruleset is unknown: the "
+			  "output assumes no jump to " HOST_CHAIN ", " CONTAINER_CHAIN " or " GUARD_CHAIN " exists yet "
+			  "(pass --live FILE or --live none)");
+		return NULL;
+	}
+	char tool[64];
+	char *text = host_tables(run, backend, f, live_dfw_tables, tool, sizeof(tool));
+	if (!text)
+		return NULL;
+	char *name = xasprintf("<%s>", tool);
+	struct source *src = source_from_text(name, text, strlen(text));
+	free(name);
+	return src;
+}
+
 static void run_free(struct run *run)
 {
 	for (size_t i = 0; i < run->nrulesets; i++)
@@ -179,6 +197,8 @@ static void run_free(struct run *run)
 		rendered_free(&run->rendered[i]);
 	free(run->rendered);
 	free(run->sets_text);
+	free(run->host_save[0]);
+	free(run->host_save[1]);
 	policy_free(run->p);
 	ini_free(&run->doc);
 	source_store_free(&run->store);
@@ -192,7 +212,7 @@ static void run_free(struct run *run)
 static bool load_live(struct run *run, const char *backend, enum family f, struct fw_state *st, int n)
 {
 	struct diags scratch = {0};
-	struct source *src = keep_source(run, read_live(&run->o, backend, f, &run->d));
+	struct source *src = keep_source(run, read_live(run, backend, f));
 	for (int i = 0; i < n; i++)
 		st[i].exact = true;
 	if (!src)
@@ -217,13 +237,11 @@ static void check_against_host(struct run *run, const char *backend)
 	live_check_interfaces(run->p, &run->d);
 	enum family f = policy_family_on(run->p, FAM_V4) ? FAM_V4 : FAM_V6;
 	char tool[64];
-	save_tool(tool, sizeof(tool), backend, f);
-	const char *argv[] = {tool, "-t", "nat", NULL};
-	struct cmd_result r = host_run(argv, NULL);
-	if (r.status == 0 && r.out) {
+	static const char *const nat_table[] = {"nat", NULL};
+	char *text = host_tables(run, backend, f, nat_table, tool, sizeof(tool));
+	if (text) {
 		char *name = xasprintf("<%s -t nat>", tool);
-		struct source *src = keep_source(run, source_from_text(name, r.out, strlen(r.out)));
-		r.out = NULL;
+		struct source *src = keep_source(run, source_from_text(name, text, strlen(text)));
 		free(name);
 		struct diags scratch = {0};
 		struct ruleset *nat = keep_ruleset(run, ruleset_parse(src, f, &scratch));
@@ -231,7 +249,6 @@ static void check_against_host(struct run *run, const char *backend)
 			live_check_published(run->p, nat, &run->d);
 		diags_free(&scratch);
 	}
-	cmd_result_free(&r);
 }
 
 /* Points each problem found in generated rules at what made the rule: the
@@ -411,16 +428,17 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 	const char *backend = host_backend(run->o.backend);
 	if (code == EXIT_OK && status_only && !strcmp(backend, "legacy") && !host_legacy_tables_exist())
 		return status_no_legacy_tables(&ao, stdout);
-	if (code == EXIT_OK) {
-		check_against_host(run, backend);
-		if (diags_failed(&run->d))
-			code = EXIT_USAGE;
-	}
 	char err[PATH_MAX + 256];
 	if (!changes)
 		state_open(&a.sd, ao.state_dir, false, err, sizeof(err)); /* for what it says, if it exists */
 	else if (apply_begin(&a, &ao, backend, &run->d) < 0 && code == EXIT_OK)
 		code = EXIT_USAGE;
+	/* the host is read once the lock is held: no other apply changes it meanwhile */
+	if (code == EXIT_OK) {
+		check_against_host(run, backend);
+		if (diags_failed(&run->d))
+			code = EXIT_USAGE;
+	}
 	if (code == EXIT_OK)
 		code = build_plan(run, backend, &pl, st);
 	if (code == EXIT_OK) {
