@@ -101,10 +101,56 @@ struct apply_ctx {
 	const struct plan *p;
 	const struct apply_opts *o;
 	const struct generation *g;
-	struct generation cur;
-	bool have_cur;
+	const struct generation *cur; /* the confirmed one: NULL (none), g itself, or &stored */
+	struct generation stored;
+	int cur_fd;                   /* stored's file, kept open */
 	struct owned ow;
 };
+
+/* The confirmed generation: g itself when it is g and its stored copy is
+ * whole (an unchanged apply reads no 40 MB back), else only its rules, from
+ * its file kept open; the rest is read (and checked) when it is loaded
+ * again (whole_cur). NULL: none, or a damaged one (a warning). */
+static const struct generation *confirmed_generation(struct apply_ctx *x, struct diags *d)
+{
+	char id[GEN_ID_LEN + 1];
+	if (!state_get_id(&x->a->sd, "current", id))
+		return NULL;
+	if (!strcmp(id, x->g->id) && state_holds_generation(&x->a->sd, x->g))
+		return x->g;
+	x->cur_fd = state_open_generation(&x->a->sd, id);
+	if (x->cur_fd >= 0 && generation_read_rules(x->cur_fd, id, &x->stored))
+		return &x->stored;
+	const char *why;
+	if (x->cur_fd < 0)
+		diag_warn(d, "state-damaged", (struct loc){0}, "%s/gen-%s is missing or not dfwgen's: the confirmed "
+			  "generation cannot be used", x->o->state_dir, id);
+	else if (generation_read(x->cur_fd, id, &x->stored, &why)) /* the start is not a generation's: says why */
+		return &x->stored;
+	else
+		diag_warn(d, "state-damaged", (struct loc){0}, "%s/gen-%s is damaged (%s): the confirmed generation "
+			  "cannot be used", x->o->state_dir, id, why);
+	return NULL;
+}
+
+/* The confirmed generation whole, before it is loaded again: x->cur may
+ * hold only its rules. Its file was kept open: a state directory deleted
+ * meanwhile does not take it away. NULL when it is damaged (a warning: the
+ * rollback then removes dfwgen's objects, as with none). */
+static const struct generation *whole_cur(struct apply_ctx *x, struct diags *d)
+{
+	const char *why;
+	if (x->cur == &x->stored && !x->stored.sets) {
+		char id[GEN_ID_LEN + 1];
+		snprintf(id, sizeof(id), "%s", x->stored.id);
+		generation_free(&x->stored);
+		x->cur = generation_read(x->cur_fd, id, &x->stored, &why) ? &x->stored : NULL;
+		if (!x->cur)
+			diag_warn(d, "state-damaged", (struct loc){0}, "%s/gen-%s is damaged (%s): the confirmed generation "
+				  "cannot be used", x->o->state_dir, id, why);
+	}
+	return x->cur;
+}
 
 /* --hook and --boot never load a rejected generation: the confirmed one
  * goes back in instead. */
@@ -114,17 +160,17 @@ static int keep_confirmed(struct apply_ctx *x, time_t when, struct diags *d)
 	strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&when));
 	diag_warn(d, "rejected-generation", (struct loc){0}, "the configuration makes generation %s, which was not "
 		  "confirmed (rejected %s): hooks and boot never load it; a person's 'dfwgen apply' does", x->g->id, stamp);
-	if (!x->have_cur) {
+	if (!whole_cur(x, d)) {
 		diag_error(d, "nothing-confirmed", (struct loc){0}, "and no generation was ever confirmed: nothing to "
 			   "keep in force");
 		return 1;
 	}
 	struct load_summary sum = {0};
-	bool ok = load_generation(x->p, &x->cur, &x->ow, &sum, NULL, NULL, d);
+	bool ok = load_generation(x->p, x->cur, &x->ow, &sum, NULL, NULL, d);
 	sb_free(&sum.destroyed);
 	if (!ok)
 		return 2;
-	fprintf(stderr, "dfwgen: the confirmed generation %s is in force\n", x->cur.id);
+	fprintf(stderr, "dfwgen: the confirmed generation %s is in force\n", x->cur->id);
 	return 0;
 }
 
@@ -132,7 +178,7 @@ static int keep_confirmed(struct apply_ctx *x, time_t when, struct diags *d)
  * (rolled back, marked rejected), 2 failed. */
 static int verdict(const struct apply_ctx *x, bool loaded, enum confirmation c, struct diags *d)
 {
-	const char *back = x->have_cur ? "the previous ruleset is back (the confirmed generation)" :
+	const char *back = x->cur ? "the previous ruleset is back (the confirmed generation)" :
 					 "the previous ruleset is back (none was confirmed: dfwgen's rules are removed)";
 	if (!loaded && c != INTERRUPTED)
 		return 2;
@@ -155,7 +201,7 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 	catch_signals(old_actions);
 	char *pending = xasprintf("%s\n", g->id);
 	/* the confirmed generation again (nothing changed): stored already */
-	bool saved = ((x->have_cur && !strcmp(x->cur.id, g->id)) || state_save_generation(&x->a->sd, g)) &&
+	bool saved = ((x->cur && !strcmp(x->cur->id, g->id)) || state_save_generation(&x->a->sd, g)) &&
 		     state_write(&x->a->sd, "pending", pending);
 	free(pending);
 	if (!saved) {
@@ -174,11 +220,13 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 	bool loaded = load_generation(x->p, g, &x->ow, &sum, NULL, in_sync, d);
 	enum confirmation c = !loaded || got_signal ? (got_signal ? INTERRUPTED : CONFIRMED) :
 			      x->o->confirm_seconds > 0 ? confirmed(x->a, x->o, x->o->confirm_seconds) : CONFIRMED;
+	if (!loaded || c != CONFIRMED)
+		whole_cur(x, d); /* to roll back to */
 	int code = verdict(x, loaded, c, d);
 	if (code == 1)
 		state_reject(&x->a->sd, g->id);
 	fault_point("before-commit");
-	bool rolled_back = !code || load_generation(x->p, x->have_cur ? &x->cur : NULL, &x->ow, NULL, &sets_before,
+	bool rolled_back = !code || load_generation(x->p, x->cur, &x->ow, NULL, &sets_before,
 						    NULL, d);
 	set_names_free(&sets_before);
 	if (!rolled_back) {
@@ -196,7 +244,8 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 		code = 2;
 	}
 	state_remove(&x->a->sd, "pending");
-	state_prune(&x->a->sd, code || !x->have_cur ? x->cur.id : g->id, code ? NULL : g->id);
+	/* kept: the generation in force now */
+	state_prune(&x->a->sd, code ? (x->cur ? x->cur->id : "") : g->id, NULL);
 	release_signals(old_actions);
 	if (got_signal && !code)
 		fprintf(stderr, "dfwgen: %s came after the rules were in force: they stay\n", strsignal(got_signal));
@@ -210,10 +259,10 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 {
 	if (o->dry_run)
 		return say_dry_run(a, p, o);
-	struct apply_ctx x = {.a = a, .p = p, .o = o, .g = &p->gen};
-	x.have_cur = current_generation(a, &x.cur, d);
+	struct apply_ctx x = {.a = a, .p = p, .o = o, .g = &p->gen, .cur_fd = -1};
+	x.cur = confirmed_generation(&x, d);
 	owned_add_generation(&x.ow, x.g);
-	owned_add_generation(&x.ow, x.have_cur ? &x.cur : NULL);
+	owned_add_generation(&x.ow, x.cur != x.g ? x.cur : NULL);
 	int code;
 	time_t when;
 	size_t foreign;
@@ -229,7 +278,9 @@ int apply_run(struct applying *a, const struct plan *p, const struct apply_opts 
 		code = load_and_confirm(&x, d);
 	}
 	owned_free(&x.ow);
-	generation_free(&x.cur);
+	generation_free(&x.stored);
+	if (x.cur_fd >= 0)
+		close(x.cur_fd);
 	return code;
 }
 

@@ -16,7 +16,6 @@ struct plan {
 	const char *rules[2];               /* generated, validated --noflush input */
 	struct fw_state *live_state[2];     /* that, parsed */
 	struct fw_state *after_state[2];    /* that with the rules applied (simulated) */
-	const char *sets;                   /* ipset restore input */
 	const char *host_chain, *container_chain;
 	const char *guard_chain, *guard_table; /* the container rules again, run first */
 	struct generation gen;              /* what apply puts in force */

@@ -301,7 +301,8 @@ bool load_generation(const struct plan *p, const struct generation *g, const str
 {
 	struct set_plan sp = {0};
 	struct set_blocks read = {0};
-	if (g && !g->typed && !set_blocks_read(g->sets, &read)) {
+	/* a generation read for its rules only (generation_read_rules) has no sets to load */
+	if (g && !g->typed && (!g->sets || !set_blocks_read(g->sets, &read))) {
 		diag_error(d, "state-damaged", (struct loc){0}, "generation %s holds sets dfwgen did not write; nothing "
 			   "was loaded", g->id);
 		return false;

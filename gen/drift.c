@@ -154,7 +154,8 @@ static const struct set_blocks *wanted_sets(const struct plan *p, struct set_blo
 	memset(read, 0, sizeof(*read));
 	if (p->gen.typed)
 		return p->gen.typed;
-	set_blocks_read(p->sets, read); /* sets_render's own text: it reads */
+	if (p->gen.sets)
+		set_blocks_read(p->gen.sets, read); /* a stored generation's text */
 	return read;
 }
 

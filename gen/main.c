@@ -131,7 +131,6 @@ struct run {
 	size_t nrulesets, rulesets_cap;
 	struct rendered *rendered;
 	size_t nrendered, rendered_cap;
-	char *sets_text;
 	char *host_save[2]; /* the host's ruleset per family, read once (live_save_all) */
 	bool host_read[2];
 };
@@ -196,7 +195,6 @@ static void run_free(struct run *run)
 	for (size_t i = 0; i < run->nrendered; i++)
 		rendered_free(&run->rendered[i]);
 	free(run->rendered);
-	free(run->sets_text);
 	free(run->host_save[0]);
 	free(run->host_save[1]);
 	policy_free(run->p);
@@ -402,7 +400,6 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 	}
 	if (code != EXIT_OK)
 		return code;
-	pl->sets = run->sets_text = sets_render(run->p);
 	return EXIT_OK;
 }
 
@@ -442,11 +439,9 @@ static int cmd_apply(struct run *run, bool status_only, int code)
 	if (code == EXIT_OK)
 		code = build_plan(run, backend, &pl, st);
 	if (code == EXIT_OK) {
-		unsigned ssh = run->p->ssh_port;
-		generation_make(&pl.gen, pl.family, pl.rules, run->sets_text, ssh);
-		run->sets_text = NULL; /* the generation's now */
+		/* the sets as made: typed, their text written only to be stored */
 		set_blocks_from_policy(run->p, &typed);
-		pl.gen.typed = &typed; /* the sets as made: no reading back of the text */
+		generation_make(&pl.gen, pl.family, pl.rules, &typed, run->p->ssh_port);
 		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&a, &pl, &ao, &run->d);
 	}
 	/* at boot the host never stays open: the confirmed generation, else fail-closed */

@@ -28,16 +28,11 @@ static char *set_spec(const struct ipset_def *s, enum family f)
 
 char *sets_render(const struct policy *p)
 {
-	struct strbuf sb = {0};
 	struct set_blocks bs;
 	set_blocks_from_policy(p, &bs);
-	for (size_t i = 0; i < bs.n; i++) {
-		const struct set_block *b = &bs.v[i];
-		sb_addf(&sb, "# [set %s], IPv%d: %zu entries\n", b->set, b->family, b->n);
-		set_block_text(b, true, &sb, &sb, &sb); /* one after the other, into the one file */
-	}
+	char *text = sets_text(&bs);
 	set_blocks_free(&bs);
-	return sb.buf ? sb_steal(&sb) : xstrdup("");
+	return text;
 }
 
 void set_blocks_from_policy(const struct policy *p, struct set_blocks *out)
@@ -154,22 +149,70 @@ bool set_blocks_has(const struct set_blocks *b, const char *name)
 	return false;
 }
 
+static void head_lines(const struct set_block *b, bool with_create, struct strbuf *sb)
+{
+	if (with_create)
+		sb_addf(sb, "create %s %s\n", b->name, b->spec);
+	sb_addf(sb, "create %s.n %s\nflush %s.n\n", b->name, b->spec, b->name);
+}
+
+/* The add lines of members [from, to): each line built in place and
+ * appended once, no printf (a million of them). */
+static void member_lines(const struct set_block *b, size_t from, size_t to, struct strbuf *sb)
+{
+	char line[IPSET_NAME_MAX + ADDR_STRLEN + 16];
+	int plen = snprintf(line, sizeof(line), "add %s.n ", b->name);
+	sb_reserve(sb, (to - from) * ((size_t)plen + ADDR_STRLEN + 8));
+	for (size_t i = from; i < to; i++) {
+		size_t len = (size_t)plen + addr_format(&b->members[i], line + plen, false);
+		memcpy(line + len, " -exist\n", 8);
+		sb_addn(sb, line, len + 8);
+	}
+}
+
+static void swap_lines(const struct set_block *b, struct strbuf *sb)
+{
+	sb_addf(sb, "swap %s.n %s\ndestroy %s.n\n", b->name, b->name, b->name);
+}
+
 void set_block_text(const struct set_block *b, bool with_create, struct strbuf *head, struct strbuf *members,
 		    struct strbuf *swaps)
 {
-	if (with_create)
-		sb_addf(head, "create %s %s\n", b->name, b->spec);
-	sb_addf(head, "create %s.n %s\nflush %s.n\n", b->name, b->spec, b->name);
-	char line[IPSET_NAME_MAX + ADDR_STRLEN + 16];
-	int plen = snprintf(line, sizeof(line), "add %s.n ", b->name);
-	/* a million members: each line built in place and appended once, no printf */
-	sb_reserve(members, b->n * ((size_t)plen + ADDR_STRLEN + 8));
-	for (size_t i = 0; i < b->n; i++) {
-		size_t len = (size_t)plen + addr_format(&b->members[i], line + plen, false);
-		memcpy(line + len, " -exist\n", 8);
-		sb_addn(members, line, len + 8);
+	head_lines(b, with_create, head);
+	member_lines(b, 0, b->n, members);
+	swap_lines(b, swaps);
+}
+
+void sets_text_each(const struct set_blocks *bs, void (*out)(void *arg, const char *s, size_t n), void *arg)
+{
+	enum { CHUNK_MEMBERS = 2048 }; /* about 64 KiB of text */
+	struct strbuf chunk = {0};
+	for (size_t i = 0; i < bs->n; i++) {
+		const struct set_block *b = &bs->v[i];
+		sb_addf(&chunk, "# [set %s], IPv%d: %zu entries\n", b->set, b->family, b->n);
+		head_lines(b, true, &chunk);
+		for (size_t from = 0; from < b->n; from += CHUNK_MEMBERS) {
+			member_lines(b, from, b->n - from < CHUNK_MEMBERS ? b->n : from + CHUNK_MEMBERS, &chunk);
+			out(arg, chunk.buf, chunk.len);
+			sb_truncate(&chunk, 0);
+		}
+		swap_lines(b, &chunk);
 	}
-	sb_addf(swaps, "swap %s.n %s\ndestroy %s.n\n", b->name, b->name, b->name);
+	if (chunk.len)
+		out(arg, chunk.buf, chunk.len);
+	sb_free(&chunk);
+}
+
+static void append(void *arg, const char *s, size_t n)
+{
+	sb_addn(arg, s, n);
+}
+
+char *sets_text(const struct set_blocks *bs)
+{
+	struct strbuf sb = {0};
+	sets_text_each(bs, append, &sb);
+	return sb.buf ? sb_steal(&sb) : xstrdup("");
 }
 
 static struct set_info *add_info(struct set_catalog *c, const char *name, enum family f, const char *type,

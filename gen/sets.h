@@ -59,6 +59,11 @@ bool set_blocks_has(const struct set_blocks *b, const char *name);
  * the swap into place and the twin's destroy. */
 void set_block_text(const struct set_block *b, bool with_create, struct strbuf *head, struct strbuf *members,
 		    struct strbuf *swaps);
+/* sets_render's text of blocks bs, handed to out in pieces of about 64 KiB:
+ * a million members are 25 MB, held whole only where they must be. */
+void sets_text_each(const struct set_blocks *bs, void (*out)(void *arg, const char *s, size_t n), void *arg);
+/* The same text, whole. */
+char *sets_text(const struct set_blocks *bs);
 void sets_from_policy(struct set_catalog *c, const struct policy *p);
 /* Reads an ipset restore file (create/add/swap/destroy/flush lines). */
 void sets_parse(struct set_catalog *c, const struct source *src, struct diags *d);

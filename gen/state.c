@@ -1,5 +1,6 @@
 #include "state.h"
 
+#include "sets.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -30,6 +31,33 @@ static uint64_t fnv(uint64_t h, const char *s, size_t n)
 	return h;
 }
 
+/* fnv over pieces that arrive one after the other, as if over their
+ * concatenation: the sets' text is hashed as it is written, never held. */
+struct fnv_stream {
+	uint64_t h;
+	char pend[8];
+	size_t npend, total;
+};
+
+static void fnv_feed(void *arg, const char *s, size_t n)
+{
+	struct fnv_stream *fs = arg;
+	fs->total += n;
+	for (; n && fs->npend; s++, n--) {
+		fs->pend[fs->npend++] = *s;
+		if (fs->npend == 8) {
+			fs->h = fnv(fs->h, fs->pend, 8);
+			fs->npend = 0;
+		}
+	}
+	size_t whole = n & ~(size_t)7;
+	fs->h = fnv(fs->h, s, whole);
+	memcpy(fs->pend, s + whole, n - whole);
+	fs->npend = n - whole;
+}
+
+/* The id: a checksum of the header, the bodies and the sets' text (taken
+ * from g->sets, else written from g->typed as it is hashed). */
 static void generation_id(struct generation *g)
 {
 	char head[64];
@@ -40,7 +68,13 @@ static void generation_id(struct generation *g)
 		snprintf(head, sizeof(head), "%zu|", strlen(b));
 		h = fnv(fnv(h, head, strlen(head)), b, strlen(b));
 	}
-	h = fnv(h, g->sets ? g->sets : "", g->sets ? strlen(g->sets) : 0);
+	struct fnv_stream fs = {.h = h};
+	if (g->sets)
+		fnv_feed(&fs, g->sets, g->sets_len);
+	else if (g->typed)
+		sets_text_each(g->typed, fnv_feed, &fs);
+	g->sets_len = fs.total;
+	h = fnv(fs.h, fs.pend, fs.npend);
 	snprintf(g->id, sizeof(g->id), "%016llx", (unsigned long long)h);
 }
 
@@ -51,8 +85,8 @@ static bool is_jump_line(const char *line, size_t len)
 	return len > 3 && (!strncmp(line, "-I ", 3) || !strncmp(line, "-D ", 3));
 }
 
-void generation_make(struct generation *g, const bool family[2], const char *const rules[2], char *sets,
-		     unsigned ssh_port)
+void generation_make(struct generation *g, const bool family[2], const char *const rules[2],
+		     const struct set_blocks *typed, unsigned ssh_port)
 {
 	memset(g, 0, sizeof(*g));
 	for (int f = 0; f < 2; f++) {
@@ -71,7 +105,7 @@ void generation_make(struct generation *g, const bool family[2], const char *con
 		if (!g->body[f])
 			g->body[f] = xstrdup("");
 	}
-	g->sets = sets ? sets : xstrdup("");
+	g->typed = typed;
 	g->ssh_port = ssh_port;
 	generation_id(g);
 }
@@ -170,17 +204,41 @@ void state_close(struct state_dir *sd)
 	sd->fd = -1;
 }
 
-char *state_read(const struct state_dir *sd, const char *name)
+/* A state file opened for reading; -1 when it is missing or not dfwgen's. */
+static int open_state_file(const struct state_dir *sd, const char *name)
 {
 	int fd = openat(sd->fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0)
-		return NULL;
 	struct stat st;
-	char *text = NULL;
 	/* a file someone else planted is not dfwgen's state */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && owner_ok(&st) && !(st.st_mode & (S_IWGRP | S_IWOTH)))
-		text = fd_read_all(fd, NULL);
-	close(fd);
+	if (fd >= 0 && !(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && owner_ok(&st) &&
+			 !(st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* The first `max` bytes of an open file (SIZE_MAX: all), NUL-terminated. */
+static char *read_from_start(int fd, size_t max)
+{
+	if (max == SIZE_MAX)
+		return lseek(fd, 0, SEEK_SET) == 0 ? fd_read_all(fd, NULL) : NULL;
+	char *text = xmalloc(max + 1);
+	ssize_t n = pread(fd, text, max, 0);
+	if (n < 0) {
+		free(text);
+		return NULL;
+	}
+	text[n] = '\0';
+	return text;
+}
+
+char *state_read(const struct state_dir *sd, const char *name)
+{
+	int fd = open_state_file(sd, name);
+	char *text = fd >= 0 ? read_from_start(fd, SIZE_MAX) : NULL;
+	if (fd >= 0)
+		close(fd);
 	return text;
 }
 
@@ -212,18 +270,47 @@ static char *gen_name(const char *id)
 	return xasprintf("gen-%s", id);
 }
 
-bool state_save_generation(const struct state_dir *sd, const struct generation *g)
+static void append(void *arg, const char *s, size_t n)
 {
-	struct strbuf sb = {0};
-	sb_addf(&sb, "dfwgen generation 1\nid %s\nfamily %d %d\nssh_port %u\n", g->id, g->family[0], g->family[1],
+	sb_addn(arg, s, n);
+}
+
+/* g's file: a header, then each part as "KEY LEN\n" and LEN bytes. */
+static void generation_file(const struct generation *g, struct strbuf *sb, bool head_only)
+{
+	sb_addf(sb, "dfwgen generation 1\nid %s\nfamily %d %d\nssh_port %u\n", g->id, g->family[0], g->family[1],
 		g->ssh_port);
 	for (int f = 0; f < 2; f++) {
 		const char *b = g->body[f] ? g->body[f] : "";
-		sb_addf(&sb, "v%d %zu\n", f ? 6 : 4, strlen(b));
-		sb_add(&sb, b);
+		sb_addf(sb, "v%d %zu\n", f ? 6 : 4, strlen(b));
+		if (!head_only)
+			sb_add(sb, b);
 	}
-	sb_addf(&sb, "sets %zu\n", strlen(g->sets ? g->sets : ""));
-	sb_add(&sb, g->sets ? g->sets : "");
+	sb_addf(sb, "sets %zu\n", g->sets_len);
+	if (!head_only && g->sets)
+		sb_addn(sb, g->sets, g->sets_len);
+	else if (!head_only && g->typed)
+		sets_text_each(g->typed, append, sb);
+}
+
+/* The size of g's file. */
+static size_t generation_size(const struct generation *g)
+{
+	struct strbuf head = {0};
+	generation_file(g, &head, true);
+	size_t size = head.len;
+	for (int f = 0; f < 2; f++)
+		size += g->body[f] ? strlen(g->body[f]) : 0;
+	size += g->sets_len;
+	sb_free(&head);
+	return size;
+}
+
+bool state_save_generation(const struct state_dir *sd, const struct generation *g)
+{
+	struct strbuf sb = {0};
+	sb_reserve(&sb, generation_size(g) + 1); /* 40 MB at a million members: built without a copy */
+	generation_file(g, &sb, false);
 	char *name = gen_name(g->id);
 	bool ok = state_write(sd, name, sb.buf);
 	free(name);
@@ -231,49 +318,117 @@ bool state_save_generation(const struct state_dir *sd, const struct generation *
 	return ok;
 }
 
-/* "KEY LEN\n" then LEN bytes, at *p. */
-static char *take_section(const char **p, const char *key)
+bool state_holds_generation(const struct state_dir *sd, const struct generation *g)
 {
-	size_t klen = strlen(key), len;
+	size_t size = generation_size(g);
+	char *name = gen_name(g->id);
+	struct stat st;
+	bool ok = fstatat(sd->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && owner_ok(&st) &&
+		  !(st.st_mode & (S_IWGRP | S_IWOTH)) && (size_t)st.st_size == size;
+	free(name);
+	return ok;
+}
+
+/* "KEY LEN\n" then LEN bytes (no NUL among them), at *p: where they start,
+ * or NULL. */
+static const char *section(const char **p, const char *key, size_t *len)
+{
+	size_t klen = strlen(key);
 	char *end;
 	if (strncmp(*p, key, klen) || (*p)[klen] != ' ')
 		return NULL;
 	errno = 0;
-	len = strtoull(*p + klen + 1, &end, 10);
-	if (errno || *end != '\n' || strnlen(end + 1, len) < len)
+	*len = strtoull(*p + klen + 1, &end, 10);
+	if (errno || *end != '\n' || strnlen(end + 1, *len) < *len)
 		return NULL;
-	*p = end + 1 + len;
-	return xstrndup(end + 1, len);
+	*p = end + 1 + *len;
+	return end + 1;
+}
+
+/* Generation `id` from text, a whole file, or (size: the file's) its
+ * start: the header and bodies, and the sets too when whole. NULL, or what
+ * is wrong. */
+static const char *parse_generation(char **text, const char *id, const size_t *size, struct generation *g)
+{
+	int f4 = 0, f6 = 0, used = 0;
+	char stored[GEN_ID_LEN + 1] = "";
+	if (sscanf(*text, "dfwgen generation 1\nid %16s\nfamily %d %d\nssh_port %u\n%n", stored, &f4, &f6,
+		   &g->ssh_port, &used) < 4 || !used || strcmp(stored, id))
+		return "bad header";
+	const char *p = *text + used, *v4, *v6 = NULL, *sets = NULL;
+	size_t n4, n6, nsets;
+	unsigned long long declared;
+	int head = 0;
+	g->family[0] = f4, g->family[1] = f6;
+	if ((v4 = section(&p, "v4", &n4)) && (v6 = section(&p, "v6", &n6)) && size) {
+		/* the start only: the sets' length must account for the rest of the file */
+		if (sscanf(p, "sets %llu\n%n", &declared, &head) < 1 || !head ||
+		    (size_t)(p - *text) + (size_t)head + declared != *size)
+			return "its size does not match";
+		g->body[0] = xstrndup(v4, n4);
+		g->body[1] = xstrndup(v6, n6);
+		snprintf(g->id, sizeof(g->id), "%s", stored);
+		return NULL;
+	}
+	if (v6 && (sets = section(&p, "sets", &nsets)) && *p == '\0') {
+		g->body[0] = xstrndup(v4, n4);
+		g->body[1] = xstrndup(v6, n6);
+		/* the sets are the file's end: moved to its start, the 40 MB not copied */
+		memmove(*text, sets, nsets);
+		(*text)[nsets] = '\0';
+		g->sets = *text;
+		g->sets_len = nsets;
+		*text = NULL;
+		generation_id(g);
+	}
+	return g->sets && !strcmp(g->id, stored) ? NULL : "its checksum does not match";
+}
+
+bool generation_read(int fd, const char *id, struct generation *g, const char **why)
+{
+	memset(g, 0, sizeof(*g));
+	char *text = read_from_start(fd, SIZE_MAX);
+	*why = text ? parse_generation(&text, id, NULL, g) : "unreadable";
+	if (*why)
+		generation_free(g);
+	free(text);
+	return !*why;
+}
+
+bool generation_read_rules(int fd, const char *id, struct generation *g)
+{
+	enum { RULES_MAX = 4 << 20 }; /* the rules of 10,000 [port] sections are 1.5 MB */
+	memset(g, 0, sizeof(*g));
+	struct stat st;
+	char *text = fstat(fd, &st) == 0 ? read_from_start(fd, RULES_MAX) : NULL;
+	size_t size = text ? (size_t)st.st_size : 0;
+	bool ok = text && !parse_generation(&text, id, &size, g);
+	if (!ok)
+		generation_free(g);
+	free(text);
+	return ok;
+}
+
+int state_open_generation(const struct state_dir *sd, const char *id)
+{
+	char *name = gen_name(id);
+	int fd = open_state_file(sd, name);
+	free(name);
+	return fd;
 }
 
 bool state_load_generation(const struct state_dir *sd, const char *id, struct generation *g, char *err, size_t errsize)
 {
 	memset(g, 0, sizeof(*g));
-	char *name = gen_name(id), *text = state_read(sd, name);
-	bool ok = false;
-	int f4 = 0, f6 = 0, used = 0;
-	char stored[GEN_ID_LEN + 1] = "";
-	if (!text) {
-		snprintf(err, errsize, "%s/%s is missing or not dfwgen's", sd->path, name);
-	} else if (sscanf(text, "dfwgen generation 1\nid %16s\nfamily %d %d\nssh_port %u\n%n", stored, &f4, &f6,
-			  &g->ssh_port, &used) < 4 || !used) {
-		snprintf(err, errsize, "%s/%s is damaged (bad header)", sd->path, name);
-	} else {
-		const char *p = text + used;
-		g->family[0] = f4, g->family[1] = f6;
-		g->body[0] = take_section(&p, "v4");
-		g->body[1] = g->body[0] ? take_section(&p, "v6") : NULL;
-		g->sets = g->body[1] ? take_section(&p, "sets") : NULL;
-		if (g->sets)
-			generation_id(g);
-		ok = g->sets && *p == '\0' && !strcmp(g->id, stored) && !strcmp(g->id, id);
-		if (!ok)
-			snprintf(err, errsize, "%s/%s is damaged (its checksum does not match)", sd->path, name);
-	}
-	if (!ok)
-		generation_free(g);
-	free(name);
-	free(text);
+	int fd = state_open_generation(sd, id);
+	const char *why = NULL;
+	bool ok = fd >= 0 && generation_read(fd, id, g, &why);
+	if (fd < 0)
+		snprintf(err, errsize, "%s/gen-%s is missing or not dfwgen's", sd->path, id);
+	else if (!ok)
+		snprintf(err, errsize, "%s/gen-%s is damaged (%s)", sd->path, id, why);
+	if (fd >= 0)
+		close(fd);
 	return ok;
 }
 

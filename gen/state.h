@@ -23,15 +23,17 @@ struct generation {
 	char id[GEN_ID_LEN + 1]; /* a checksum of everything below, in hex */
 	bool family[2];          /* [0] IPv4, [1] IPv6 */
 	char *body[2];
-	char *sets;              /* ipset restore input */
-	const struct set_blocks *typed; /* the same sets, typed, when this run made them (not stored) */
+	char *sets;              /* ipset restore input, as stored; NULL in a generation this run made */
+	const struct set_blocks *typed; /* the sets, typed, when this run made them (not stored) */
+	size_t sets_len;         /* the length of that text, either way */
 	unsigned ssh_port;       /* for the fail-closed ruleset */
 };
 
-/* Fills g from the generated rules (jump lines are dropped) and sets, whose
- * text g takes over (a million entries are 25 MB: not copied). */
-void generation_make(struct generation *g, const bool family[2], const char *const rules[2], char *sets,
-		     unsigned ssh_port);
+/* Fills g from the generated rules (jump lines are dropped) and the typed
+ * sets, which must outlive g. Their text (25 MB at a million members) is
+ * hashed as it is written and written again only to store g. */
+void generation_make(struct generation *g, const bool family[2], const char *const rules[2],
+		     const struct set_blocks *typed, unsigned ssh_port);
 void generation_free(struct generation *g);
 
 struct state_dir {
@@ -54,7 +56,21 @@ bool state_exists(const struct state_dir *sd, const char *name);
 
 /* Generations, by id. Reading checks the checksum. */
 bool state_save_generation(const struct state_dir *sd, const struct generation *g);
+/* Whether g's file is there, dfwgen's, and of the size g's file has: a
+ * truncated or missing copy is written again. Cheaper than reading 25 MB
+ * back, which state_load_generation does and checks in full. */
+bool state_holds_generation(const struct state_dir *sd, const struct generation *g);
 bool state_load_generation(const struct state_dir *sd, const char *id, struct generation *g, char *err, size_t errsize);
+/* Generation id's file, open for reading (-1: missing or not dfwgen's). An
+ * apply keeps the confirmed one open: it can be read whole to roll back to
+ * even when the state directory is gone meanwhile. */
+int state_open_generation(const struct state_dir *sd, const char *id);
+/* The whole generation from its open file, checked; false with *why. */
+bool generation_read(int fd, const char *id, struct generation *g, const char **why);
+/* Only its rules (g->sets stays NULL: g cannot be loaded), checked for the
+ * file's size only: what tells dfwgen's rules from others, without reading
+ * the sets (40 MB at a million members) an apply rarely needs. */
+bool generation_read_rules(int fd, const char *id, struct generation *g);
 /* The id in "current" (the last confirmed generation) or "pending" (being
  * applied, not confirmed yet); false when there is none. */
 bool state_get_id(const struct state_dir *sd, const char *name, char id[GEN_ID_LEN + 1]);

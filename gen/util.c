@@ -320,7 +320,8 @@ int str_cmp_ptr(const void *a, const void *b)
 char *fd_read_all(int fd, size_t *len)
 {
 	struct stat st;
-	size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536, n = 0;
+	/* a file's size, and room to see its end without growing (40 MB copied) */
+	size_t cap = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (size_t)st.st_size + 2 : 65536, n = 0;
 	char *buf = xmalloc(cap);
 	for (;;) {
 		if (n + 1 == cap)

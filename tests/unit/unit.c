@@ -13,8 +13,10 @@
 #include "policy.h"
 #include "sets.h"
 #include "shadow.h"
+#include "state.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -445,6 +447,53 @@ static void test_members_diff(void)
 	free(have);
 }
 
+/* A generation's id, hashed while its sets' text is written, is the id of
+ * the file it is stored as; its rules alone read back without the sets. */
+static void test_generation_store(void)
+{
+	struct addr m[3];
+	const char *why;
+	CHECK(addr_parse("10.0.0.1", &m[0], &why) && addr_parse("192.0.2.0/24", &m[1], &why) &&
+	      addr_parse("2001:db8::/48", &m[2], &why));
+	struct set_block b[2] = {
+		{.name = "dfw-a-4", .spec = "hash:net family inet -exist", .type = "hash:net", .members = m, .n = 2,
+		 .set = "a", .family = FAM_V4},
+		{.name = "dfw-a-6", .spec = "hash:net family inet6 -exist", .type = "hash:net", .members = m + 2, .n = 1,
+		 .set = "a", .family = FAM_V6},
+	};
+	struct set_blocks bs = {.v = b, .n = 2};
+	char *text = sets_text(&bs);
+	const bool family[2] = {true, true};
+	const char *rules[2] = {"*filter\n-A FILTERS -j ACCEPT\nCOMMIT\n", "*filter\nCOMMIT\n"};
+	struct generation g, back, part;
+	generation_make(&g, family, rules, &bs, 2222);
+	CHECK(g.sets == NULL && g.sets_len == strlen(text));
+	char dir[] = "/tmp/dfwgen-unit-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	struct state_dir sd = {.path = dir, .fd = open(dir, O_RDONLY | O_DIRECTORY)};
+	CHECK(state_save_generation(&sd, &g) && state_holds_generation(&sd, &g));
+	char err[512];
+	CHECK(state_load_generation(&sd, g.id, &back, err, sizeof(err)) && !strcmp(back.id, g.id) &&
+	      back.sets && !strcmp(back.sets, text) && back.ssh_port == 2222);
+	int fd = state_open_generation(&sd, g.id);
+	CHECK(fd >= 0 && generation_read_rules(fd, g.id, &part) && !part.sets && !strcmp(part.body[0], back.body[0]));
+	generation_free(&part);
+	/* a file that grew is not taken for the generation */
+	char *name = xasprintf("%s/gen-%s", dir, g.id);
+	FILE *f = fopen(name, "a");
+	CHECK(f && fputs("add dfw-a-4.n 10.9.9.9 -exist\n", f) >= 0 && fclose(f) == 0);
+	CHECK(!generation_read_rules(fd, g.id, &part) && !state_holds_generation(&sd, &g));
+	CHECK(!generation_read(fd, g.id, &part, &why) && !strcmp(why, "its checksum does not match"));
+	close(fd);
+	unlink(name);
+	free(name);
+	close(sd.fd);
+	rmdir(dir);
+	generation_free(&back);
+	generation_free(&g);
+	free(text);
+}
+
 int main(void)
 {
 	test_addr();
@@ -456,6 +505,7 @@ int main(void)
 	test_typed_sets_match_text();
 	test_v6_format();
 	test_members_diff();
+	test_generation_store();
 	printf("unit: %d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
