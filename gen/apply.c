@@ -125,7 +125,7 @@ static const struct generation *confirmed_generation(struct apply_ctx *x, struct
 	if (x->cur_fd < 0)
 		diag_warn(d, "state-damaged", (struct loc){0}, "%s/gen-%s is missing or not dfwgen's: the confirmed "
 			  "generation cannot be used", x->o->state_dir, id);
-	else if (generation_read(x->cur_fd, id, &x->stored, &why)) /* the start is not a generation's: says why */
+	else if (generation_read(x->cur_fd, id, &x->stored, &why)) /* rules past the first 4 MB, or damage: says which */
 		return &x->stored;
 	else
 		diag_warn(d, "state-damaged", (struct loc){0}, "%s/gen-%s is damaged (%s): the confirmed generation "
@@ -166,7 +166,7 @@ static int keep_confirmed(struct apply_ctx *x, time_t when, struct diags *d)
 		return 1;
 	}
 	struct load_summary sum = {0};
-	bool ok = load_generation(x->p, x->cur, &x->ow, &sum, NULL, NULL, d);
+	bool ok = load_generation(x->p, x->cur, &x->ow, &sum, NULL, NULL, NULL, d);
 	sb_free(&sum.destroyed);
 	if (!ok)
 		return 2;
@@ -217,7 +217,7 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 	/* chains already as the generation makes them are not reloaded */
 	bool in_sync[2] = {drift_family_in_sync(x->p, 0), drift_family_in_sync(x->p, 1)};
 	struct load_summary sum = {0};
-	bool loaded = load_generation(x->p, g, &x->ow, &sum, NULL, in_sync, d);
+	bool loaded = load_generation(x->p, g, &x->ow, &sum, NULL, in_sync, x->p->early, d);
 	enum confirmation c = !loaded || got_signal ? (got_signal ? INTERRUPTED : CONFIRMED) :
 			      x->o->confirm_seconds > 0 ? confirmed(x->a, x->o, x->o->confirm_seconds) : CONFIRMED;
 	if (!loaded || c != CONFIRMED)
@@ -227,7 +227,7 @@ static int load_and_confirm(struct apply_ctx *x, struct diags *d)
 		state_reject(&x->a->sd, g->id);
 	fault_point("before-commit");
 	bool rolled_back = !code || load_generation(x->p, x->cur, &x->ow, NULL, &sets_before,
-						    NULL, d);
+						    NULL, NULL, d);
 	set_names_free(&sets_before);
 	if (!rolled_back) {
 		diag_error(d, "apply-failed", (struct loc){0}, "rolling back failed too: run 'dfwgen apply' again (the "
@@ -302,7 +302,7 @@ static bool recover(struct applying *a, const struct plan *p, struct diags *d)
 	struct owned ow = {0};
 	owned_add_generation(&ow, have_cur ? &cur : NULL);
 	owned_add_generation(&ow, have_pen ? &pen : NULL);
-	bool ok = load_generation(p, have_cur ? &cur : NULL, &ow, NULL, NULL, NULL, d);
+	bool ok = load_generation(p, have_cur ? &cur : NULL, &ow, NULL, NULL, NULL, NULL, d);
 	if (ok)
 		state_remove(&a->sd, "pending");
 	owned_free(&ow);
@@ -343,7 +343,7 @@ int apply_fall_back(struct applying *a, const char *backend, unsigned ssh_port, 
 	}
 	bool have_cur = a->lock >= 0 && current_generation(a, &cur, d);
 	owned_add_generation(&ow, have_cur ? &cur : NULL);
-	if (have_cur && load_generation(&p, &cur, &ow, NULL, NULL, NULL, d)) {
+	if (have_cur && load_generation(&p, &cur, &ow, NULL, NULL, NULL, NULL, d)) {
 		diag_error(d, "boot-fallback", (struct loc){0}, "at boot: the configuration could not be applied; the last "
 			   "confirmed generation %s is in force instead", cur.id);
 		generation_free(&cur);

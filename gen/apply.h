@@ -5,6 +5,7 @@
 
 #include "diag.h"
 #include "fwstate.h"
+#include "setload.h"
 #include "state.h"
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ struct plan {
 	const char *host_chain, *container_chain;
 	const char *guard_chain, *guard_table; /* the container rules again, run first */
 	struct generation gen;              /* what apply puts in force */
+	struct set_listings *early;         /* the dfw- sets, listed before anything changed */
 };
 
 #define DFW_STATE_DIR "/var/lib/dfwgen"

@@ -144,10 +144,10 @@ static void in_place_line(void *arg, bool add, const struct addr *a)
  *   the set exists, its own create line is left out: `create -exist` with
  *   another maxelem or hashsize (a list that grew) would fail; the twin has
  *   the new size. */
-static void plan_block(const struct set_block *b, struct set_plan *sp)
+static void plan_block(const struct set_block *b, struct set_listings *early, struct set_plan *sp)
 {
 	struct set_members live = {0};
-	bool listed = setload_list(b->name, &live);
+	bool listed = set_listings_take(early, b->name, &live) || setload_list(b->name, &live);
 	if (!listed || !live.exists || strcmp(live.type, b->type)) {
 		set_block_text(b, true, &sp->head, &sp->members, &sp->swaps); /* a new set, or one ipset must judge */
 		sp->rebuilt++;
@@ -297,7 +297,8 @@ bool load_family(const struct plan *p, int f, const char *body, const struct own
  * dfwgen's objects change: what Docker, fail2ban or an admin hold elsewhere
  * stays as it is. */
 bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow,
-		     struct load_summary *sum, const struct set_names *spare_sets, const bool in_sync[2], struct diags *d)
+		     struct load_summary *sum, const struct set_names *spare_sets, const bool in_sync[2],
+		     struct set_listings *early, struct diags *d)
 {
 	struct set_plan sp = {0};
 	struct set_blocks read = {0};
@@ -310,7 +311,7 @@ bool load_generation(const struct plan *p, const struct generation *g, const str
 	/* the sets as this run made them, or as the stored generation says */
 	const struct set_blocks *blocks = g && g->typed ? g->typed : &read;
 	for (size_t i = 0; i < blocks->n; i++)
-		plan_block(&blocks->v[i], &sp);
+		plan_block(&blocks->v[i], early, &sp);
 	const char *ipset[] = {"ipset", "restore", NULL};
 	bool ok = !sp.adds.len || setload_run(sp.adds.buf) || run_step(ipset, sp.adds.buf, "adding set members", d);
 	if (ok)

@@ -49,11 +49,13 @@ void load_summary_print(FILE *out, const char *id, const struct load_summary *su
  * then the dfw- sets it does not use go (but those spare_sets names: a
  * rollback keeps the sets that were there before the apply). g NULL:
  * dfwgen's objects are removed everywhere. in_sync (NULL: none): families
- * whose chains already are g's, not reloaded. sum (NULL: a quiet load, a
+ * whose chains already are g's, not reloaded. early (NULL: none): the sets
+ * as listed before this run changed anything, for the run's first load
+ * only. sum (NULL: a quiet load, a
  * rollback's): what was done, and a note for a family removed. */
 bool load_generation(const struct plan *p, const struct generation *g, const struct owned *ow,
 		     struct load_summary *sum, const struct set_names *spare_sets, const bool in_sync[2],
-		     struct diags *d);
+		     struct set_listings *early, struct diags *d);
 /* One family: the body with its jumps fixed against the tables as they are
  * now (Docker may move FORWARD meanwhile: three tries), or (body NULL)
  * dfwgen's objects removed. *removed (may be NULL): something was removed. */

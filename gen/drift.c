@@ -168,7 +168,7 @@ static void set_drift(struct drifts *ds, const struct plan *p)
 	for (size_t i = 0; i < want->n; i++) {
 		const struct set_block *b = &want->v[i];
 		struct set_members live;
-		if (!setload_list(b->name, &live)) {
+		if (!set_listings_take(p->early, b->name, &live) && !setload_list(b->name, &live)) {
 			add_drift(ds, 0, "set", xasprintf("set %s cannot be read", b->name));
 			continue;
 		}

@@ -403,51 +403,95 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 	return EXIT_OK;
 }
 
-/* apply and status; with --boot also when the configuration could not be
- * read (run->p NULL): then only the fall-back. */
-static int cmd_apply(struct run *run, bool status_only, int code)
+/* Lists the dfw- sets that exist on a second thread, while the
+ * configuration is read and rendered: the diff of a big set costs no more
+ * than building it. */
+static void list_sets_early(struct set_listings *sl)
 {
-	struct fw_state st[2][2] = {{{0}}};
-	struct plan pl = {0};
-	struct set_blocks typed = {0};
+	struct set_names live;
+	host_set_names(&live);
+	const char **names = xcalloc(live.n + 1, sizeof(*names));
+	size_t n = 0;
+	for (size_t i = 0; i < live.n; i++) {
+		size_t len = strlen(live.v[i]);
+		if (!strncmp(live.v[i], "dfw-", 4) && !(len > 2 && !strcmp(live.v[i] + len - 2, ".n")))
+			names[n++] = live.v[i];
+	}
+	set_listings_start(sl, names, n);
+	free(names);
+	set_names_free(&live);
+}
+
+/* What apply and status hold from before the configuration is read to
+ * their end: the state directory (for apply, its lock) and the dfw- sets
+ * being listed on the second thread. */
+struct session {
+	struct apply_opts ao;
+	struct applying a;
+	struct set_listings early;
+	const char *backend;
+	bool status_only, open;
+};
+
+/* Opens the session, before the configuration is read: the kernel lists a
+ * million members (0.25 s) while the configuration is read and rendered.
+ * The sets are listed once the lock is held, and after the recovery of an
+ * apply that crashed: no other apply changes them meanwhile. EXIT_OK, or
+ * the exit code; s->open when cmd_apply must still end it (a --boot apply
+ * that cannot lock falls back). */
+static int session_begin(struct run *run, bool status_only, struct session *s)
+{
+	*s = (struct session){.a = {.sd.fd = -1, .lock = -1}, .status_only = status_only};
 	if (geteuid() != 0) {
 		diag_error(&run->d, "apply-failed", (struct loc){0}, "%s reads and loads the host's firewall: run it as root",
 			   status_only ? "status" : "apply");
 		return EXIT_USAGE;
 	}
-	struct apply_opts ao = {
+	s->ao = (struct apply_opts){
 		.state_dir = run->o.state_dir ? run->o.state_dir : DFW_STATE_DIR,
 		.confirm_seconds = run->o.confirm_seconds, .dry_run = run->o.dry_run,
 		.json = run->o.format == DIAG_JSON, .hook = run->o.hook || run->o.boot, .adopt = run->o.adopt,
 	};
-	struct applying a = {.sd.fd = -1, .lock = -1};
-	bool changes = !status_only && !ao.dry_run;
-	const char *backend = host_backend(run->o.backend);
-	if (code == EXIT_OK && status_only && !strcmp(backend, "legacy") && !host_legacy_tables_exist())
-		return status_no_legacy_tables(&ao, stdout);
+	s->backend = host_backend(run->o.backend);
+	if (status_only && !strcmp(s->backend, "legacy") && !host_legacy_tables_exist())
+		return status_no_legacy_tables(&s->ao, stdout);
+	s->open = true;
 	char err[PATH_MAX + 256];
-	if (!changes)
-		state_open(&a.sd, ao.state_dir, false, err, sizeof(err)); /* for what it says, if it exists */
-	else if (apply_begin(&a, &ao, backend, &run->d) < 0 && code == EXIT_OK)
-		code = EXIT_USAGE;
-	/* the host is read once the lock is held: no other apply changes it meanwhile */
+	if (status_only || s->ao.dry_run)
+		state_open(&s->a.sd, s->ao.state_dir, false, err, sizeof(err)); /* for what it says, if it exists */
+	else if (apply_begin(&s->a, &s->ao, s->backend, &run->d) < 0)
+		return EXIT_USAGE;
+	list_sets_early(&s->early);
+	return EXIT_OK;
+}
+
+/* apply and status, in an open session; with --boot also when the
+ * configuration could not be read (run->p NULL) or the lock not taken:
+ * then only the fall-back. */
+static int cmd_apply(struct run *run, struct session *s, int code)
+{
+	struct fw_state st[2][2] = {{{0}}};
+	struct plan pl = {0};
+	struct set_blocks typed = {0};
 	if (code == EXIT_OK) {
-		check_against_host(run, backend);
+		check_against_host(run, s->backend);
 		if (diags_failed(&run->d))
 			code = EXIT_USAGE;
 	}
 	if (code == EXIT_OK)
-		code = build_plan(run, backend, &pl, st);
+		code = build_plan(run, s->backend, &pl, st);
+	pl.early = &s->early;
 	if (code == EXIT_OK) {
 		/* the sets as made: typed, their text written only to be stored */
 		set_blocks_from_policy(run->p, &typed);
 		generation_make(&pl.gen, pl.family, pl.rules, &typed, run->p->ssh_port);
-		code = status_only ? apply_status(&pl, &ao, stdout) : apply_run(&a, &pl, &ao, &run->d);
+		code = s->status_only ? apply_status(&pl, &s->ao, stdout) : apply_run(&s->a, &pl, &s->ao, &run->d);
 	}
 	/* at boot the host never stays open: the confirmed generation, else fail-closed */
 	if (run->o.boot && code != EXIT_OK)
-		code = apply_fall_back(&a, backend, run->p && run->p->ssh_port ? run->p->ssh_port : 22, &run->d);
-	apply_end(&a);
+		code = apply_fall_back(&s->a, s->backend, run->p && run->p->ssh_port ? run->p->ssh_port : 22, &run->d);
+	apply_end(&s->a);
+	set_listings_free(&s->early);
 	for (int f = 0; f < 2; f++) {
 		state_free(&st[f][0]);
 		state_free(&st[f][1]);
@@ -518,31 +562,25 @@ int main(int argc, char **argv)
 	}
 	run.d.warnings_are_errors = run.o.werror;
 	bool is_check = !strcmp(run.o.command, "check"), is_confirm = !strcmp(run.o.command, "confirm");
+	bool is_apply = !strcmp(run.o.command, "apply"), is_status = !strcmp(run.o.command, "status");
+	struct session ses = {0};
+	if (is_apply || is_status)
+		code = session_begin(&run, is_status, &ses);
 	/* check reads [policy] sections only when a config is named */
 	if (is_confirm) {
 		code = apply_confirm(run.o.state_dir ? run.o.state_dir : DFW_STATE_DIR, &run.d);
-	} else if (!is_check || run.o.config || run.o.dropins) {
+	} else if ((ses.open || !(is_apply || is_status)) && (!is_check || run.o.config || run.o.dropins)) {
 		run.doc.store = &run.store;
 		run.p = load_policy(&run.o, &run.doc, &run.d);
 		if (!run.p)
 			code = EXIT_USAGE;
 	}
-	if (code != EXIT_OK && run.o.boot) {
-		code = cmd_apply(&run, false, code);
-	} else if (code == EXIT_OK && !is_confirm) {
-		if (is_check)
-			code = cmd_check(&run);
-		else if (!strcmp(run.o.command, "apply"))
-			code = cmd_apply(&run, false, EXIT_OK);
-		else if (!strcmp(run.o.command, "status"))
-			code = cmd_apply(&run, true, EXIT_OK);
-		else if (!strcmp(run.o.command, "ipsets"))
-			code = cmd_ipsets(&run);
-		else if (!strcmp(run.o.command, "config"))
-			code = cmd_config(&run);
-		else
-			code = cmd_rules(&run);
-	}
+	if (ses.open)
+		code = cmd_apply(&run, &ses, code);
+	else if (code == EXIT_OK && !is_confirm && !is_apply && !is_status)
+		code = is_check ? cmd_check(&run) :
+		       !strcmp(run.o.command, "ipsets") ? cmd_ipsets(&run) :
+		       !strcmp(run.o.command, "config") ? cmd_config(&run) : cmd_rules(&run);
 	if (is_check && run.o.format == DIAG_JSON)
 		diags_print(stdout, &run.d, DIAG_JSON);
 	else
