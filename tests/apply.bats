@@ -165,6 +165,13 @@ setup() {
 	assert_line 'would change set: set dfw-gone-6 is in no [set] of the configuration: apply destroys it'
 	run -1 dfw_status
 	assert_line 'drift set: set dfw-gone-4 is in no [set] of the configuration: apply destroys it'
+	# any dfw- set is dfwgen's: one of another shape is named, then destroyed, too
+	run -0 in_ns host ipset create dfw-odd hash:ip
+	run -1 dfw_status
+	assert_line 'drift set: set dfw-odd is in no [set] of the configuration: apply destroys it'
+	run -0 --separate-stderr dfw_apply
+	[[ "$stderr" == *"destroyed: "*"dfw-odd"* ]]
+	run -1 in_ns host ipset list -n dfw-odd
 }
 
 @test "status --backend legacy where no legacy table exists says so, and creates none" {
