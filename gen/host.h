@@ -45,14 +45,18 @@ bool host_legacy_tables_exist(void);
 
 /* Fault injection for the tests, compiled in only with -DDFW_FAULTS (the
  * build-faults/dfwgen binary): DFWGEN_FAULT=STEP kills dfwgen at that step,
- * DFWGEN_FAULT=run:N right after its Nth external command, as a power cut
- * would (hup:N, int:N, term:N: that signal instead). An installed dfwgen ignores the variable. */
+ * DFWGEN_FAULT=run:N right after its Nth step with the host (an external
+ * command, or a netlink request of the main thread: a batch of set members,
+ * a listing of names or chains), as a power cut would (hup:N, int:N,
+ * term:N: that signal instead). An installed dfwgen ignores the variable. */
 #ifdef DFW_FAULTS
 bool fault_wanted(const char *step);
 void fault_point(const char *step);
+void fault_after_step(void);
 #else
 static inline bool fault_wanted(const char *step) { (void)step; return false; }
 static inline void fault_point(const char *step) { (void)step; }
+static inline void fault_after_step(void) {}
 #endif
 
 #endif

@@ -1,6 +1,7 @@
 #include "setload.h"
 
 #include "addr.h"
+#include "host.h"
 #include "members.h"
 
 #include <libmnl/libmnl.h>
@@ -105,8 +106,10 @@ static bool send_batch(struct mnl_socket *nl, struct nlmsghdr *nlh, char *reply,
 		if (n <= 0)
 			return false;
 		int ret = mnl_cb_run(reply, (size_t)n, nlh->nlmsg_seq, portid, NULL, NULL);
-		if (ret <= MNL_CB_STOP)
+		if (ret <= MNL_CB_STOP) {
+			fault_after_step();
 			return ret == MNL_CB_STOP;
+		}
 	}
 }
 
