@@ -294,6 +294,23 @@ boot_apply() {
 	run -0 diff "$BATS_TEST_TMPDIR/A" "$BATS_TEST_TMPDIR/after"
 }
 
+@test "16: a --confirm that runs out after dropping a set and changing another puts both back whole" {
+	# A: two sets; B (NARROW): one, narrowed. apply lists the sets before it
+	# loads B; the rollback must list them again, not trust that listing.
+	printf '[set office]\nentries = 198.51.100.0/24, 2001:db8:51::/48\n[host]\nallow = office\n' |
+		cat "$CONF" - >"$BATS_TEST_TMPDIR/two.ini"
+	CONF="$BATS_TEST_TMPDIR/two.ini" run -0 dfw_apply
+	snapshot >"$BATS_TEST_TMPDIR/A"
+	grep -q '^add dfw-office-4 198.51.100.0/24' "$BATS_TEST_TMPDIR/A"
+	start_confirm 2
+	run -0 in_ns host ipset list -n
+	refute_line dfw-office-4
+	finish_confirm 1
+	snapshot >"$BATS_TEST_TMPDIR/after"
+	run -0 diff "$BATS_TEST_TMPDIR/A" "$BATS_TEST_TMPDIR/after"
+	CONF="$BATS_TEST_TMPDIR/two.ini" run -0 dfw_status
+}
+
 @test "6: a family turned off loses dfwgen's chains, jumps and sets; status names leftovers" {
 	run -0 dfw_apply
 	sed '1i [global]\nfamily = ipv4' "$CONF" >"$BATS_TEST_TMPDIR/v4.ini"
