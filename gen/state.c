@@ -270,51 +270,69 @@ static char *gen_name(const char *id)
 	return xasprintf("gen-%s", id);
 }
 
-static void append(void *arg, const char *s, size_t n)
+/* g's file, piece by piece to out: a header, then each part as "KEY LEN\n"
+ * and LEN bytes; without with_sets the sets' bytes are left out (not their
+ * length line). The sets' 40 MB go out in 64 KiB pieces, never held whole. */
+static void generation_file(const struct generation *g, bool with_sets, void (*out)(void *arg, const char *s, size_t n),
+			    void *arg)
 {
-	sb_addn(arg, s, n);
-}
-
-/* g's file: a header, then each part as "KEY LEN\n" and LEN bytes. */
-static void generation_file(const struct generation *g, struct strbuf *sb, bool head_only)
-{
-	sb_addf(sb, "dfwgen generation 1\nid %s\nfamily %d %d\nssh_port %u\n", g->id, g->family[0], g->family[1],
-		g->ssh_port);
+	char line[128];
+	int n = snprintf(line, sizeof(line), "dfwgen generation 1\nid %s\nfamily %d %d\nssh_port %u\n", g->id,
+			 g->family[0], g->family[1], g->ssh_port);
+	out(arg, line, (size_t)n);
 	for (int f = 0; f < 2; f++) {
 		const char *b = g->body[f] ? g->body[f] : "";
-		sb_addf(sb, "v%d %zu\n", f ? 6 : 4, strlen(b));
-		if (!head_only)
-			sb_add(sb, b);
+		n = snprintf(line, sizeof(line), "v%d %zu\n", f ? 6 : 4, strlen(b));
+		out(arg, line, (size_t)n);
+		out(arg, b, strlen(b));
 	}
-	sb_addf(sb, "sets %zu\n", g->sets_len);
-	if (!head_only && g->sets)
-		sb_addn(sb, g->sets, g->sets_len);
-	else if (!head_only && g->typed)
-		sets_text_each(g->typed, append, sb);
+	n = snprintf(line, sizeof(line), "sets %zu\n", g->sets_len);
+	out(arg, line, (size_t)n);
+	if (with_sets && g->sets)
+		out(arg, g->sets, g->sets_len);
+	else if (with_sets && g->typed)
+		sets_text_each(g->typed, out, arg);
+}
+
+static void count(void *arg, const char *s, size_t n)
+{
+	(void)s;
+	*(size_t *)arg += n;
 }
 
 /* The size of g's file. */
 static size_t generation_size(const struct generation *g)
 {
-	struct strbuf head = {0};
-	generation_file(g, &head, true);
-	size_t size = head.len;
-	for (int f = 0; f < 2; f++)
-		size += g->body[f] ? strlen(g->body[f]) : 0;
-	size += g->sets_len;
-	sb_free(&head);
+	size_t size = g->sets_len;
+	generation_file(g, false, count, &size);
 	return size;
+}
+
+struct gen_writer {
+	int fd;
+	bool ok;
+};
+
+static void write_piece(void *arg, const char *s, size_t n)
+{
+	struct gen_writer *w = arg;
+	w->ok = w->ok && fd_write_all(w->fd, s, n);
+}
+
+static bool fill_generation(int fd, const void *arg)
+{
+	struct gen_writer w = {.fd = fd, .ok = true};
+	generation_file(arg, true, write_piece, &w);
+	return w.ok;
 }
 
 bool state_save_generation(const struct state_dir *sd, const struct generation *g)
 {
-	struct strbuf sb = {0};
-	sb_reserve(&sb, generation_size(g) + 1); /* 40 MB at a million members: built without a copy */
-	generation_file(g, &sb, false);
-	char *name = gen_name(g->id);
-	bool ok = state_write(sd, name, sb.buf);
+	char *name = gen_name(g->id), *tmp = xasprintf("%s.tmp", name);
+	unlinkat(sd->fd, tmp, 0); /* a leftover of a crash, or something planted: never opened */
+	bool ok = file_replace_with(sd->fd, name, tmp, 0600, fill_generation, g);
 	free(name);
-	sb_free(&sb);
+	free(tmp);
 	return ok;
 }
 

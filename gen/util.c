@@ -345,18 +345,25 @@ char *fd_read_all(int fd, size_t *len)
 	return buf;
 }
 
-bool file_replace_at(int dirfd, const char *name, const char *tmp, const char *text, mode_t mode)
+bool fd_write_all(int fd, const char *s, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, s + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
+}
+
+bool file_replace_with(int dirfd, const char *name, const char *tmp, mode_t mode, bool (*fill)(int fd, const void *arg),
+		       const void *arg)
 {
 	int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	bool ok = fd >= 0 && fchmod(fd, mode) == 0; /* whatever the umask */
-	for (size_t len = strlen(text), done = 0; ok && done < len;) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		ok = n > 0;
-		done += ok ? (size_t)n : 0;
-	}
-	ok = ok && fsync(fd) == 0;
+	ok = ok && fill(fd, arg) && fsync(fd) == 0;
 	if (fd >= 0)
 		ok &= close(fd) == 0;
 	ok = ok && renameat(dirfd, tmp, dirfd, name) == 0 && fsync(dirfd) == 0;
@@ -366,4 +373,14 @@ bool file_replace_at(int dirfd, const char *name, const char *tmp, const char *t
 		errno = e;
 	}
 	return ok;
+}
+
+static bool fill_text(int fd, const void *text)
+{
+	return fd_write_all(fd, text, strlen(text));
+}
+
+bool file_replace_at(int dirfd, const char *name, const char *tmp, const char *text, mode_t mode)
+{
+	return file_replace_with(dirfd, name, tmp, mode, fill_text, text);
 }

@@ -92,5 +92,10 @@ char *fd_read_all(int fd, size_t *len);
  * (O_EXCL, never through a symlink) with mode, written, fsync'd and renamed
  * over name, then the directory is fsync'd. false with errno set (tmp gone). */
 bool file_replace_at(int dirfd, const char *name, const char *tmp, const char *text, mode_t mode);
+/* The same, with the content written to the file by fill (false: failed). */
+bool file_replace_with(int dirfd, const char *name, const char *tmp, mode_t mode, bool (*fill)(int fd, const void *arg),
+		       const void *arg);
+/* write(2) until all of s is written; false with errno set. */
+bool fd_write_all(int fd, const char *s, size_t len);
 
 #endif
