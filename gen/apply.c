@@ -121,16 +121,8 @@ static const struct generation *confirmed_generation(struct apply_ctx *x, struct
 	x->cur_fd = state_open_generation(&x->a->sd, id);
 	if (x->cur_fd >= 0 && generation_read_rules(x->cur_fd, id, &x->stored))
 		return &x->stored;
-	const char *why;
-	if (x->cur_fd < 0)
-		diag_warn(d, "state-damaged", (struct loc){0}, "%s/gen-%s is missing or not dfwgen's: the confirmed "
-			  "generation cannot be used", x->o->state_dir, id);
-	else if (generation_read(x->cur_fd, id, &x->stored, &why)) /* rules past the first 4 MB, or damage: says which */
-		return &x->stored;
-	else
-		diag_warn(d, "state-damaged", (struct loc){0}, "%s/gen-%s is damaged (%s): the confirmed generation "
-			  "cannot be used", x->o->state_dir, id, why);
-	return NULL;
+	/* rules past the first 4 MB, or damage: read whole, which says what is wrong */
+	return current_generation(x->a, &x->stored, d) ? &x->stored : NULL;
 }
 
 /* The confirmed generation whole, before it is loaded again: x->cur may

@@ -229,10 +229,9 @@ static void destroy_sets_except(const struct set_blocks *keep, const struct set_
 	host_set_names(&live);
 	for (size_t i = 0; i < live.n; i++) {
 		const char *name = live.v[i];
-		size_t len = strlen(name);
-		bool twin = len > 2 && !strcmp(name + len - 2, ".n");
-		if (strncmp(name, "dfw-", 4) || (!twin && (twins_only || set_blocks_has(keep, name) ||
-							   set_names_has(spare, name))))
+		bool twin, ours = set_name_is_dfw(name, &twin);
+		if (strncmp(name, "dfw-", 4) ||
+		    (ours && (twins_only || set_blocks_has(keep, name) || set_names_has(spare, name))))
 			continue;
 		const char *destroy[] = {"ipset", "destroy", name, NULL};
 		struct cmd_result dr = host_run(destroy, NULL);

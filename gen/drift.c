@@ -332,8 +332,8 @@ static void extra_set_drift(struct drifts *ds, const struct plan *p, const struc
 	for (size_t i = 0; i < live_sets->n; i++) {
 		const char *name = live_sets->v[i];
 		size_t len = strlen(name);
-		if (strncmp(name, "dfw-", 4) || (len > 2 && !strcmp(name + len - 2, ".n")))
-			continue; /* not a dfw- set, or a .n twin */
+		if (!set_name_is_dfw(name, NULL))
+			continue;
 		/* a family that is off: its sets are leftovers (leftover_drift) */
 		bool v4 = len > 2 && !strcmp(name + len - 2, "-4"), v6 = len > 2 && !strcmp(name + len - 2, "-6");
 		if (((!v4 && !v6) || p->family[v6]) && !set_blocks_has(want, name))

@@ -145,6 +145,38 @@ bool host_legacy_tables_exist(void)
 	return filter;
 }
 
+struct nlmsghdr *host_nl_dump_request(char *buf, uint16_t type, uint8_t family)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	return nlh;
+}
+
+int host_nl_dump(const struct nlmsghdr *req, size_t bufsize, int (*cb)(const struct nlmsghdr *nlh, void *data),
+		 void *data)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	char *buf = xmalloc(bufsize);
+	int ret = nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0 &&
+			  mnl_socket_sendto(nl, req, req->nlmsg_len) >= 0 ? MNL_CB_OK : MNL_CB_ERROR;
+	unsigned portid = nl ? mnl_socket_get_portid(nl) : 0;
+	while (ret > MNL_CB_STOP) {
+		ssize_t n = mnl_socket_recvfrom(nl, buf, bufsize);
+		ret = n <= 0 ? MNL_CB_ERROR : mnl_cb_run(buf, (size_t)n, req->nlmsg_seq, portid, cb, data);
+	}
+	int e = errno;
+	free(buf);
+	if (nl)
+		mnl_socket_close(nl);
+	errno = e;
+	return ret;
+}
+
 static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *attr;
@@ -166,29 +198,11 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data)
  * the whole ruleset first: 25 ms of every apply and status). */
 static bool nft_dump_has_docker(bool *interrupted)
 {
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		if (nl)
-			mnl_socket_close(nl);
-		return false;
-	}
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = 1;
-	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_IPV4;
-	nfg->version = NFNETLINK_V0;
 	bool found = false;
-	int ret = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
-	unsigned portid = mnl_socket_get_portid(nl);
-	while (ret > MNL_CB_STOP) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		ret = n <= 0 ? MNL_CB_ERROR : mnl_cb_run(buf, (size_t)n, 1, portid, chain_cb, &found);
-	}
+	int ret = host_nl_dump(host_nl_dump_request(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN, NFPROTO_IPV4),
+			       MNL_SOCKET_BUFFER_SIZE, chain_cb, &found);
 	*interrupted = ret == MNL_CB_ERROR && errno == EINTR; /* the ruleset changed during the dump */
-	mnl_socket_close(nl);
 	fault_after_step();
 	return found;
 }
@@ -281,30 +295,21 @@ static int set_name_cb(const struct nlmsghdr *nlh, void *data)
 void host_set_names(struct set_names *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		if (nl)
-			mnl_socket_close(nl);
-		return;
-	}
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_LIST;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = 1;
-	struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = NFPROTO_IPV4;
-	nfg->version = NFNETLINK_V0;
-	mnl_attr_put_u8(nlh, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
-	mnl_attr_put_u32(nlh, IPSET_ATTR_FLAGS, htobe32(IPSET_FLAG_LIST_SETNAME));
-	int ret = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
-	unsigned portid = mnl_socket_get_portid(nl);
-	while (ret > MNL_CB_STOP) {
-		ssize_t n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		ret = n <= 0 ? MNL_CB_ERROR : mnl_cb_run(buf, (size_t)n, 1, portid, set_name_cb, out);
-	}
-	mnl_socket_close(nl);
+	struct nlmsghdr *req = host_nl_dump_request(buf, NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_LIST, NFPROTO_IPV4);
+	mnl_attr_put_u8(req, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
+	mnl_attr_put_u32(req, IPSET_ATTR_FLAGS, htobe32(IPSET_FLAG_LIST_SETNAME));
+	host_nl_dump(req, sizeof(buf), set_name_cb, out);
 	fault_after_step();
+}
+
+bool set_name_is_dfw(const char *name, bool *twin)
+{
+	size_t len = strlen(name);
+	bool is_twin = len > 2 && !strcmp(name + len - 2, ".n");
+	if (twin)
+		*twin = is_twin;
+	return !strncmp(name, "dfw-", 4) && !is_twin;
 }
 
 bool set_names_has(const struct set_names *l, const char *name)

@@ -1,5 +1,6 @@
-/* The host's firewall tools: running them, choosing the iptables flavour
- * (nft or legacy) the host and Docker use, and dfwgen's state directory.
+/* The host's firewall tools: running them, asking the kernel over netlink,
+ * choosing the iptables flavour (nft or legacy) the host and Docker use,
+ * and dfwgen's state directory.
  * Only `apply`, `confirm` and `status` come here; nothing else touches the host. */
 #ifndef DFW_HOST_H
 #define DFW_HOST_H
@@ -8,6 +9,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+struct nlmsghdr;
 
 struct cmd_result {
 	int status;   /* exit status; 127: could not run; 128+N: killed by signal N */
@@ -18,6 +22,16 @@ struct cmd_result {
 /* Runs argv (PATH lookup), feeding input to its standard input. */
 struct cmd_result host_run(const char *const *argv, const char *input);
 void cmd_result_free(struct cmd_result *r);
+
+/* An nfnetlink dump request (subsystem << 8 | command) for family, in buf
+ * (at least MNL_SOCKET_BUFFER_SIZE): the caller adds its attributes. */
+struct nlmsghdr *host_nl_dump_request(char *buf, uint16_t type, uint8_t family);
+/* Sends req and hands each message of the reply to cb until the dump ends,
+ * receiving bufsize bytes at a time (the kernel fills that much a message,
+ * up to 32 KiB). MNL_CB_STOP when it ended; MNL_CB_ERROR with errno set
+ * otherwise (ENOENT: no such object; EINTR: it changed during the dump). */
+int host_nl_dump(const struct nlmsghdr *req, size_t bufsize, int (*cb)(const struct nlmsghdr *nlh, void *data),
+		 void *data);
 
 /* "nft" or "legacy": forced, or the flavour whose filter table holds Docker's
  * chains, else the one `iptables` points to. */
@@ -37,6 +51,9 @@ struct set_names {
 /* The host's ipset names (ipset list -n; none when it fails). */
 void host_set_names(struct set_names *out);
 bool set_names_has(const struct set_names *l, const char *name);
+/* Whether name is one of dfwgen's sets: dfw-..., and not the .n twin a
+ * rebuild fills (twin: whether it is such a twin). */
+bool set_name_is_dfw(const char *name, bool *twin);
 void set_names_free(struct set_names *l);
 
 /* Whether the kernel has legacy (x_tables) tables in this namespace: reading

@@ -413,8 +413,7 @@ static void list_sets_early(struct set_listings *sl)
 	const char **names = xcalloc(live.n + 1, sizeof(*names));
 	size_t n = 0;
 	for (size_t i = 0; i < live.n; i++) {
-		size_t len = strlen(live.v[i]);
-		if (!strncmp(live.v[i], "dfw-", 4) && !(len > 2 && !strcmp(live.v[i] + len - 2, ".n")))
+		if (set_name_is_dfw(live.v[i], NULL))
 			names[n++] = live.v[i];
 	}
 	set_listings_start(sl, names, n);

@@ -264,45 +264,18 @@ static int list_cb(const struct nlmsghdr *nlh, void *data)
 bool setload_list(const char *name, struct set_members *out)
 {
 	memset(out, 0, sizeof(*out));
-	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl)
-		return false;
-	char *buf = calloc(1, MNL_SOCKET_BUFFER_SIZE * 4);
-	bool ok = buf && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0;
+	char req[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = host_nl_dump_request(req, NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_LIST, NFPROTO_IPV4);
+	mnl_attr_put_u8(nlh, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
+	mnl_attr_put_strz(nlh, IPSET_ATTR_SETNAME, name);
 	struct listing l = {.out = out};
-	if (ok) {
-		struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-		nlh->nlmsg_type = NFNL_SUBSYS_IPSET << 8 | IPSET_CMD_LIST;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		nlh->nlmsg_seq = (uint32_t)time(NULL);
-		struct nfgenmsg *nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-		nfg->nfgen_family = NFPROTO_IPV4;
-		nfg->version = NFNETLINK_V0;
-		mnl_attr_put_u8(nlh, IPSET_ATTR_PROTOCOL, IPSET_PROTOCOL);
-		mnl_attr_put_strz(nlh, IPSET_ATTR_SETNAME, name);
-		uint32_t seq = nlh->nlmsg_seq;
-		ok = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0;
-		unsigned portid = mnl_socket_get_portid(nl);
-		int ret = MNL_CB_OK;
-		while (ok && ret > MNL_CB_STOP) {
-			ssize_t n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE * 4);
-			if (n <= 0) {
-				ok = false;
-				break;
-			}
-			ret = mnl_cb_run(buf, (size_t)n, seq, portid, list_cb, &l);
-		}
-		/* a set that does not exist is an error reply: that is an answer too */
-		if (ret == MNL_CB_ERROR && errno == ENOENT) {
-			ok = true;
-			out->exists = false;
-		} else {
-			ok = ok && ret == MNL_CB_STOP && !l.bad;
-		}
-	}
-	free(buf);
-	mnl_socket_close(nl);
-	if (ok) {
+	/* the kernel fills messages as big as the reads: a million members in ~900 of them */
+	int ret = host_nl_dump(nlh, MNL_SOCKET_BUFFER_SIZE * 4, list_cb, &l);
+	bool ok = ret == MNL_CB_STOP && !l.bad;
+	if (ret == MNL_CB_ERROR && errno == ENOENT) { /* a set that does not exist is an answer too */
+		set_members_free(out);
+		ok = true;
+	} else if (ok) {
 		size_t n4;
 		out->n = members_sort_unique(out->v, out->n, &n4); /* 30 ms at a million, on the listing's thread */
 	} else {
