@@ -10,6 +10,7 @@
  * The generator checks its own output with the same ruleset + check code that
  * `dfwgen check` runs on files people write by hand. */
 #include "apply.h"
+#include "both.h"
 #include "check.h"
 #include "diag.h"
 #include "drift.h"
@@ -403,11 +404,10 @@ static int build_plan(struct run *run, const char *backend, struct plan *pl, str
 	return EXIT_OK;
 }
 
-/* Lists the dfw- sets that exist on a second thread, while the
- * configuration is read and rendered: the diff of a big set costs no more
- * than building it. */
-static void list_sets_early(struct set_listings *sl)
+/* Lists the dfw- sets that exist (a job for both_run: sl is its own). */
+static void list_sets_early(void *arg)
 {
+	struct set_listings *sl = arg;
 	struct set_names live;
 	host_set_names(&live);
 	const char **names = xcalloc(live.n + 1, sizeof(*names));
@@ -416,14 +416,22 @@ static void list_sets_early(struct set_listings *sl)
 		if (set_name_is_dfw(live.v[i], NULL))
 			names[n++] = live.v[i];
 	}
-	set_listings_start(sl, names, n);
+	set_listings_read(sl, names, n);
 	free(names);
 	set_names_free(&live);
 }
 
+/* Reads the configuration into run->p (a job for both_run: what it writes is run's). */
+static void load_config(void *arg)
+{
+	struct run *run = arg;
+	run->doc.store = &run->store;
+	run->p = load_policy(&run->o, &run->doc, &run->d);
+}
+
 /* What apply and status hold from before the configuration is read to
  * their end: the state directory (for apply, its lock) and the dfw- sets
- * being listed on the second thread. */
+ * as they were before anything changed. */
 struct session {
 	struct apply_opts ao;
 	struct applying a;
@@ -432,12 +440,11 @@ struct session {
 	bool status_only, open;
 };
 
-/* Opens the session, before the configuration is read: the kernel lists a
- * million members (0.25 s) while the configuration is read and rendered.
- * The sets are listed once the lock is held, and after the recovery of an
- * apply that crashed: no other apply changes them meanwhile. EXIT_OK, or
- * the exit code; s->open when cmd_apply must still end it (a --boot apply
- * that cannot lock falls back). */
+/* Opens the session, before the configuration is read: root, the state
+ * directory and, for apply, the lock and the recovery of an apply that
+ * crashed; the sets are listed after that (main), and no other apply
+ * changes them meanwhile. EXIT_OK, or the exit code; s->open when cmd_apply
+ * must still end it (a --boot apply that cannot lock falls back). */
 static int session_begin(struct run *run, bool status_only, struct session *s)
 {
 	*s = (struct session){.a = {.sd.fd = -1, .lock = -1}, .status_only = status_only};
@@ -460,43 +467,69 @@ static int session_begin(struct run *run, bool status_only, struct session *s)
 		state_open(&s->a.sd, s->ao.state_dir, false, err, sizeof(err)); /* for what it says, if it exists */
 	else if (apply_begin(&s->a, &s->ao, s->backend, &run->d) < 0)
 		return EXIT_USAGE;
-	list_sets_early(&s->early);
 	return EXIT_OK;
 }
 
+/* What apply and status make before they touch the host: the
+ * configuration, its checks against the host, the plan and the generation. */
+struct prepared {
+	struct run *run;
+	struct session *s;
+	int code;
+	struct fw_state st[2][2];
+	struct plan pl;
+	struct set_blocks typed;
+};
+
+/* A job for both_run: what it writes is pr's and pr->run's. */
+static void prepare(void *arg)
+{
+	struct prepared *pr = arg;
+	struct run *run = pr->run;
+	load_config(run);
+	if (!run->p)
+		pr->code = EXIT_USAGE;
+	if (pr->code == EXIT_OK) {
+		check_against_host(run, pr->s->backend);
+		if (diags_failed(&run->d))
+			pr->code = EXIT_USAGE;
+	}
+	if (pr->code == EXIT_OK)
+		pr->code = build_plan(run, pr->s->backend, &pr->pl, pr->st);
+	if (pr->code == EXIT_OK) {
+		/* the sets as made: typed, their text written only to be stored */
+		set_blocks_from_policy(run->p, &pr->typed);
+		generation_make(&pr->pl.gen, pr->pl.family, pr->pl.rules, &pr->typed, run->p->ssh_port);
+	}
+}
+
 /* apply and status, in an open session; with --boot also when the
- * configuration could not be read (run->p NULL) or the lock not taken:
- * then only the fall-back. */
+ * configuration could not be read or the lock not taken: then only the
+ * fall-back. */
 static int cmd_apply(struct run *run, struct session *s, int code)
 {
-	struct fw_state st[2][2] = {{{0}}};
-	struct plan pl = {0};
-	struct set_blocks typed = {0};
-	if (code == EXIT_OK) {
-		check_against_host(run, s->backend);
-		if (diags_failed(&run->d))
-			code = EXIT_USAGE;
-	}
+	struct prepared pr = {.run = run, .s = s, .code = code};
+	/* the kernel lists a million set members (0.23 s) meanwhile */
 	if (code == EXIT_OK)
-		code = build_plan(run, s->backend, &pl, st);
-	pl.early = &s->early;
-	if (code == EXIT_OK) {
-		/* the sets as made: typed, their text written only to be stored */
-		set_blocks_from_policy(run->p, &typed);
-		generation_make(&pl.gen, pl.family, pl.rules, &typed, run->p->ssh_port);
-		code = s->status_only ? apply_status(&pl, &s->ao, stdout) : apply_run(&s->a, &pl, &s->ao, &run->d);
-	}
+		both_run(prepare, &pr, list_sets_early, &s->early);
+	else
+		prepare(&pr);
+	code = pr.code;
+	struct plan *pl = &pr.pl;
+	pl->early = &s->early;
+	if (code == EXIT_OK)
+		code = s->status_only ? apply_status(pl, &s->ao, stdout) : apply_run(&s->a, pl, &s->ao, &run->d);
 	/* at boot the host never stays open: the confirmed generation, else fail-closed */
 	if (run->o.boot && code != EXIT_OK)
 		code = apply_fall_back(&s->a, s->backend, run->p && run->p->ssh_port ? run->p->ssh_port : 22, &run->d);
 	apply_end(&s->a);
 	set_listings_free(&s->early);
 	for (int f = 0; f < 2; f++) {
-		state_free(&st[f][0]);
-		state_free(&st[f][1]);
+		state_free(&pr.st[f][0]);
+		state_free(&pr.st[f][1]);
 	}
-	generation_free(&pl.gen);
-	set_blocks_free(&typed);
+	generation_free(&pl->gen);
+	set_blocks_free(&pr.typed);
 	return code;
 }
 
@@ -568,9 +601,8 @@ int main(int argc, char **argv)
 	/* check reads [policy] sections only when a config is named */
 	if (is_confirm) {
 		code = apply_confirm(run.o.state_dir ? run.o.state_dir : DFW_STATE_DIR, &run.d);
-	} else if ((ses.open || !(is_apply || is_status)) && (!is_check || run.o.config || run.o.dropins)) {
-		run.doc.store = &run.store;
-		run.p = load_policy(&run.o, &run.doc, &run.d);
+	} else if (!is_apply && !is_status && (!is_check || run.o.config || run.o.dropins)) {
+		load_config(&run);
 		if (!run.p)
 			code = EXIT_USAGE;
 	}

@@ -1,11 +1,10 @@
+#include "both.h"
 #include "parser.h"
 
 #include <ctype.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* ---- words ---- */
 
@@ -282,13 +281,13 @@ static bool parse_rule_line(struct parser *ps, const struct table *tables, const
 	return rl->open;
 }
 
-/* ---- the one thread site ----
- * A big file's rule lines are parsed by two threads, each a share of the
- * lines with its own parser, arena and findings; the ordering rule: every
- * line records how many findings it made and whether its rule is kept, and
- * the walk in file order afterwards takes them over line by line, so the
- * output is exactly one thread's. The second share starts with the family
- * the lines before it fixed (they nearly always do on an early line). This
+/* ---- two shares of a big file, on two threads (both.h) ----
+ * A big file's rule lines are parsed in two shares, each with its own
+ * parser, arena and findings: every line records how many findings it made
+ * and whether its rule is kept, and the walk in file order afterwards takes
+ * them over line by line, so the output is exactly one thread's. The second
+ * share starts with the family the lines before it fixed (they nearly always
+ * do on an early line). This
  * buys check --full of a 100,000-rule dump 0.10 s -> 0.08 s, the margin of
  * its target (5x iptables-restore --test, docs/benchmarks.md). */
 enum { THREAD_FROM = 4096 }; /* rule lines; below, a thread costs more than it saves */
@@ -304,7 +303,7 @@ struct share {
 	size_t from, to;
 };
 
-static void *parse_share(void *arg)
+static void parse_share(void *arg)
 {
 	struct share *sh = arg;
 	for (size_t j = sh->from; j < sh->to; j++) {
@@ -312,7 +311,6 @@ static void *parse_share(void *arg)
 		sh->keep[j] = parse_rule_line(&sh->ps, sh->tables, &sh->lines[j], &sh->rules[j]);
 		sh->ndiags[j] = (unsigned)(sh->d.n - before);
 	}
-	return NULL;
 }
 
 /* The first rule line from the middle of the rules' text on (long lines
@@ -331,32 +329,27 @@ static size_t text_middle(const struct source *src, const struct rule_line *line
 	return lo;
 }
 
-/* Parses every rule line into sh[0] (and sh[1], threaded, for a big file). */
+/* Parses every rule line into sh[0] (and sh[1], on a second thread, for a big file). */
 static void parse_lines(struct share sh[2], size_t n)
 {
 	sh[0].from = 0;
 	sh[0].to = n;
-	bool split = n >= THREAD_FROM && sysconf(_SC_NPROCESSORS_ONLN) > 1;
-	pthread_t second;
-	if (split) {
-		size_t mid = text_middle(sh[0].ps.src, sh[0].lines, n);
-		/* the lines that fix the family first: the second share starts with it */
-		for (; sh[0].from < mid && !sh[0].ps.family_fixed; sh[0].from++) {
-			sh[0].to = sh[0].from + 1;
-			parse_share(&sh[0]);
-		}
-		sh[0].to = mid;
-		sh[1].ps.family = sh[0].ps.family;
-		sh[1].ps.family_fixed = sh[0].ps.family_fixed;
-		sh[1].from = sh[0].to;
-		sh[1].to = n;
-		split = pthread_create(&second, NULL, parse_share, &sh[1]) == 0;
-		if (!split)
-			parse_share(&sh[1]);
+	if (n < THREAD_FROM || !both_worthwhile()) {
+		parse_share(&sh[0]);
+		return;
 	}
-	parse_share(&sh[0]);
-	if (split)
-		pthread_join(second, NULL);
+	size_t mid = text_middle(sh[0].ps.src, sh[0].lines, n);
+	/* the lines that fix the family first: the second share starts with it */
+	for (; sh[0].from < mid && !sh[0].ps.family_fixed; sh[0].from++) {
+		sh[0].to = sh[0].from + 1;
+		parse_share(&sh[0]);
+	}
+	sh[0].to = mid;
+	sh[1].ps.family = sh[0].ps.family;
+	sh[1].ps.family_fixed = sh[0].ps.family_fixed;
+	sh[1].from = sh[0].to;
+	sh[1].to = n;
+	both_run(parse_share, &sh[0], parse_share, &sh[1]);
 }
 
 static void parser_free(struct parser *ps)

@@ -10,7 +10,6 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <endian.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,17 +289,9 @@ void set_members_free(struct set_members *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* ---- reading sets early, on a second thread ---- */
+/* ---- reading sets early ---- */
 
-static void *list_all(void *arg)
-{
-	struct set_listings *sl = arg;
-	for (size_t i = 0; i < sl->n; i++)
-		sl->ok[i] = setload_list(sl->names[i], &sl->got[i]);
-	return NULL;
-}
-
-void set_listings_start(struct set_listings *sl, const char *const *names, size_t n)
+void set_listings_read(struct set_listings *sl, const char *const *names, size_t n)
 {
 	memset(sl, 0, sizeof(*sl));
 	if (!n)
@@ -316,28 +307,14 @@ void set_listings_start(struct set_listings *sl, const char *const *names, size_
 		set_listings_free(sl);
 		return;
 	}
-	/* signals stay the main thread's: apply's handlers and waits are there */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	sl->running = pthread_create(&sl->thread, NULL, list_all, sl) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!sl->running)
-		set_listings_free(sl);
-}
-
-static void join(struct set_listings *sl)
-{
-	if (sl->running)
-		pthread_join(sl->thread, NULL);
-	sl->running = false;
+	for (size_t i = 0; i < n; i++)
+		sl->ok[i] = setload_list(sl->names[i], &sl->got[i]);
 }
 
 bool set_listings_take(struct set_listings *sl, const char *name, struct set_members *out)
 {
 	if (!sl || !sl->n)
 		return false;
-	join(sl);
 	for (size_t i = 0; i < sl->n; i++) {
 		if (sl->ok[i] && sl->names[i] && !strcmp(sl->names[i], name)) {
 			*out = sl->got[i];
@@ -351,7 +328,6 @@ bool set_listings_take(struct set_listings *sl, const char *name, struct set_mem
 
 void set_listings_free(struct set_listings *sl)
 {
-	join(sl);
 	for (size_t i = 0; i < sl->n; i++) {
 		if (sl->names)
 			free(sl->names[i]);

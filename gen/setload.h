@@ -6,7 +6,6 @@
 
 #include "addr.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -32,25 +31,21 @@ struct set_members {
 bool setload_list(const char *name, struct set_members *out);
 void set_members_free(struct set_members *m);
 
-/* The members of named sets, read on a second thread while the main one
- * builds the configuration: the kernel takes 0.23 s to list a million
- * members, as long as reading and rendering the configuration. Its one
- * ordering rule: the main thread touches a result only after joining the
- * thread (set_listings_take joins). A listing shows the sets as they were
- * when it started: only what runs before the first change to the host may
- * take one. */
+/* The members of named sets, read before the host is changed: apply and
+ * status read them while the configuration is read and built (main.c, on
+ * the second thread of both.h), since the kernel takes 0.23 s to list a
+ * million members. A listing shows the sets as they were when it was made:
+ * only what runs before the first change to the host may take one. */
 struct set_listings {
 	char **names;
 	struct set_members *got;
 	bool *ok;
 	size_t n;
-	bool running;
-	pthread_t thread;
 };
 
-/* Starts reading `names`; with none, or when no thread can be made, nothing
- * runs and every take says no. */
-void set_listings_start(struct set_listings *sl, const char *const *names, size_t n);
+/* Reads `names`; what cannot be read (or nothing, when memory runs out) is
+ * not taken, and the caller reads it itself. */
+void set_listings_read(struct set_listings *sl, const char *const *names, size_t n);
 /* The members of `name` (moved out: each is taken once); false when it was
  * not read, and the caller reads it itself. sl NULL: false. */
 bool set_listings_take(struct set_listings *sl, const char *name, struct set_members *out);
