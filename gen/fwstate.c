@@ -294,7 +294,8 @@ static void check_loops(struct table_state *ts, const struct ruleset *rs, struct
 				continue;
 			}
 			const struct rule *r = cs->rules[next_rule[c]++];
-			struct chain_state *to = r->target ? lookup_chain(ts, r->target) : NULL;
+			/* a target of the catalogue is never a chain's name (valid_chain_name) */
+			struct chain_state *to = r->target && !r->known_target ? lookup_chain(ts, r->target) : NULL;
 			if (!to)
 				continue;
 			size_t t = (size_t)(to - ts->chains);
