@@ -11,6 +11,7 @@ struct parser {
 	struct arena *arena;  /* where the rules it parses keep their data */
 	enum family family;   /* the file's: its first address's */
 	bool family_fixed;
+	const char *last_chain; /* the chain the rule before named: the next one likely names it too */
 	int line;
 	const char *text;   /* the line's text */
 	/* a rule's tokens, matches and options while it is parsed; each rule's

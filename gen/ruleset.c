@@ -114,8 +114,13 @@ static bool need_chain(struct parser *ps, struct rule *r, size_t i)
 	}
 	r->chain_tok = (int)i;
 	r->chain = rule_word(r, (int)i);
+	if (ps->last_chain && !strcmp(ps->last_chain, r->chain)) {
+		r->chain = ps->last_chain;
+		return true;
+	}
 	if (!valid_chain_name(r->chain))
 		report_chain_name(ps, r, (int)i);
+	ps->last_chain = r->chain;
 	return true;
 }
 
