@@ -311,6 +311,7 @@ struct share {
 static void parse_share(void *arg)
 {
 	struct share *sh = arg;
+	populate(sh->rules + sh->from, (sh->to - sh->from) * sizeof(*sh->rules)); /* each share its own slice */
 	for (size_t j = sh->from; j < sh->to; j++) {
 		size_t before = sh->d.n;
 		sh->keep[j] = parse_rule_line(&sh->ps, sh->tables, &sh->lines[j], &sh->rules[j]);
