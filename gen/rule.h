@@ -53,6 +53,7 @@ struct rule {
 	const char *spec;   /* canonical text of the specification, for -D and policies: spec_len
 	                     * bytes, no NUL (a canonical line's is the line's own text) */
 	uint32_t spec_len;
+	uint32_t spec_hash; /* of that text, made while the line is at hand: shadowing looks duplicates up by it */
 
 	/* the rule specification */
 	const char *proto;

@@ -577,5 +577,6 @@ static const char *canonical_spec(struct arena *a, const struct rule *r, const c
 void finish_spec(struct parser *ps, struct rule *r)
 {
 	r->spec = canonical_spec(ps->arena, r, ps->text, &r->spec_len); /* "" when the line holds none */
+	r->spec_hash = (uint32_t)hash_bytes(r->spec, r->spec_len);
 	rule_to_arena(ps, r);
 }

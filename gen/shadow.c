@@ -510,7 +510,7 @@ static void shadow_chain(const struct chain_state *c, const struct ruleset *rs, 
 		const struct rule *r = c->rules[i];
 		struct shape *s = &m.shapes[i];
 		shape_build(&m, s, r);
-		uint64_t spec_key = r->spec ? hash_bytes(r->spec, r->spec_len) : 0;
+		uint64_t spec_key = r->spec ? hash_mix(r->spec_hash) : 0;
 		if (r->loc.src == rs->src) {
 			/* exact duplicates first: the plainest finding */
 			const struct bucket *k = s->never_covers ? NULL : index_find(&by_spec, spec_key);
