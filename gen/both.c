@@ -33,7 +33,7 @@ void both_run(both_fn *here, void *here_arg, both_fn *there, void *there_arg)
 		there(there_arg);
 }
 
-bool both_worthwhile(void)
+bool both_worthwhile(size_t rules)
 {
-	return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	return rules >= 4096 && sysconf(_SC_NPROCESSORS_ONLN) > 1;
 }

@@ -7,6 +7,7 @@
 #define DFW_BOTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 typedef void both_fn(void *arg);
 
@@ -16,7 +17,9 @@ typedef void both_fn(void *arg);
  * the other: the result is the same. */
 void both_run(both_fn *here, void *here_arg, both_fn *there, void *there_arg);
 
-/* Whether a second thread can run at the same time as this one. */
-bool both_worthwhile(void);
+/* Whether splitting work over `rules` rules (or rule lines) pays: from
+ * 4,096 on, and when a second CPU can run the second thread; below, making
+ * the thread costs more than it saves. */
+bool both_worthwhile(size_t rules);
 
 #endif

@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include "both.h"
 #include "shadow.h"
 
 #include "util.h"
@@ -541,15 +542,57 @@ static const struct rule *dump_sign(const struct ruleset *rs)
 	return NULL;
 }
 
-void check_run(const struct ruleset *rs, struct fw_state *st, const struct check_opts *o, struct diags *d)
+/* The checks of the file's lines, which need no state: a job for both_run,
+ * with findings of its own. */
+struct file_checks {
+	const struct ruleset *rs;
+	const struct check_opts *o;
+	struct diags d;
+};
+
+static void check_file(void *arg)
 {
-	const struct rule *dump = o->noflush ? dump_sign(rs) : NULL;
+	struct file_checks *fc = arg;
+	const struct rule *dump = fc->o->noflush ? dump_sign(fc->rs) : NULL;
 	if (dump)
-		diag_note(d, "looks-like-dump", dump->loc, "this looks like a whole-table dump (iptables-save): "
+		diag_note(&fc->d, "looks-like-dump", dump->loc, "this looks like a whole-table dump (iptables-save): "
 			  "it is checked as --noflush input, where built-in chain lines set policies; check a dump "
 			  "with --full");
-	check_lines(rs, o, d);
-	check_sets(rs, o, d);
+	check_lines(fc->rs, fc->o, &fc->d);
+	check_sets(fc->rs, fc->o, &fc->d);
+}
+
+/* The state a file leaves: a job for both_run. */
+struct state_job {
+	struct fw_state *st;
+	const struct ruleset *rs;
+	bool noflush;
+	struct diags *d;
+};
+
+static void apply_state(void *arg)
+{
+	struct state_job *sj = arg;
+	state_apply(sj->st, sj->rs, sj->noflush, sj->d);
+}
+
+void check_run(const struct ruleset *rs, struct fw_state *st, const struct check_opts *o, struct diags *d)
+{
+	size_t nrules = 0;
+	for (size_t t = 0; t < rs->n; t++)
+		nrules += rs->tables[t].n;
+	/* a big file's lines are checked on the second thread while the state
+	 * is made; the state's findings go first, as one thread orders them */
+	struct state_job sj = {.st = st, .rs = rs, .noflush = o->noflush, .d = d};
+	struct file_checks fc = {.rs = rs, .o = o, .d.warnings_are_errors = d->warnings_are_errors};
+	if (both_worthwhile(nrules)) {
+		both_run(apply_state, &sj, check_file, &fc);
+	} else {
+		apply_state(&sj);
+		check_file(&fc);
+	}
+	diags_take(d, &fc.d, 0);
+	diags_free(&fc.d);
 	check_state(st, !o->noflush || st->exact, o, d);
 	shadow_check(rs, st, d);
 	check_policies(rs, o, d);

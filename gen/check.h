@@ -21,7 +21,9 @@ struct check_opts {
 	size_t npolicies;
 };
 
-/* st must already hold the state after applying rs (see state_apply). */
+/* Applies rs to st as iptables-restore would (state_apply; o->noflush: st
+ * holds what the file keeps, else nothing), then checks the file and the
+ * state it leaves. */
 void check_run(const struct ruleset *rs, struct fw_state *st, const struct check_opts *o, struct diags *d);
 /* Compiles [policy] regexes; errors are config errors at their file:line. */
 bool check_policies_valid(const struct user_policy *v, size_t n, struct diags *d);

@@ -310,7 +310,6 @@ static const char *generate_rules(struct run *run, enum family f, struct fw_stat
 	};
 	size_t first = d->n;
 	struct ruleset *rs = keep_ruleset(run, ruleset_parse(src, f, d));
-	state_apply(live, rs, true, d);
 	check_run(rs, live, &co, d);
 	sets_free(&sets);
 	locate_generated(d, first, src, &run->rendered[run->nrendered - 1], p);
@@ -562,7 +561,6 @@ static int cmd_check(struct run *run)
 		};
 		struct ruleset *rs = keep_ruleset(run, ruleset_parse(src, o->family, d));
 		struct fw_state st = {0};
-		state_apply(&st, rs, !o->full, d);
 		check_run(rs, &st, &co, d);
 		state_free(&st);
 	}

@@ -295,7 +295,6 @@ static bool parse_rule_line(struct parser *ps, const struct table *tables, const
  * do on an early line). This
  * buys check --full of a 100,000-rule dump 0.10 s -> 0.08 s, the margin of
  * its target (5x iptables-restore --test, docs/benchmarks.md). */
-enum { THREAD_FROM = 4096 }; /* rule lines; below, a thread costs more than it saves */
 
 struct share {
 	struct parser ps;
@@ -340,7 +339,7 @@ static void parse_lines(struct share sh[2], size_t n)
 {
 	sh[0].from = 0;
 	sh[0].to = n;
-	if (n < THREAD_FROM || !both_worthwhile()) {
+	if (!both_worthwhile(n)) {
 		parse_share(&sh[0]);
 		return;
 	}

@@ -574,8 +574,6 @@ static void shadow_share(void *arg)
 	}
 }
 
-enum { SHARE_FROM = 4096 }; /* rules; below, a thread costs more than it saves */
-
 /* Big rulesets are checked in two shares of chains, the second on a second
  * thread (both.h), split where half the rules are behind: each share's
  * findings are its own, and the first's go before the second's, as one
@@ -600,7 +598,7 @@ void shadow_check(const struct ruleset *rs, struct fw_state *st, struct diags *d
 		{.rs = rs, .st = st, .from = 0, .to = mid, .d.warnings_are_errors = d->warnings_are_errors},
 		{.rs = rs, .st = st, .from = mid, .to = nchains, .d.warnings_are_errors = d->warnings_are_errors},
 	};
-	if (nrules < SHARE_FROM || mid == nchains || !both_worthwhile()) {
+	if (mid == nchains || !both_worthwhile(nrules)) {
 		sh[0].to = nchains;
 		shadow_share(&sh[0]);
 	} else {

@@ -625,6 +625,23 @@ has() { jq -e --arg id "$1" --argjson line "$2" 'any(.[]; .id == $id and .line =
 	assert_output true
 }
 
+@test "a big file: the state's findings, the lines', then shadowing, as in a small one" {
+	# 5,006 rules: the lines are checked on the second thread while the
+	# state is made (both.h); the state's findings still come first
+	awk 'BEGIN {
+		print "*filter"; print ":FILTERS - [0:0]"; print "-I INPUT 1 -j FILTERS"
+		for (i = 0; i < 5000; i++) print "-A FILTERS -s 10.1." int(i / 250) "." (i % 250) " -j ACCEPT"
+		print "-A FILTERS -m conntrack --ctorigdstport 80 -j ACCEPT"
+		print "-A FILTERS -j NOSUCH"
+		print "-A FILTERS -s 10.1.0.0 -j ACCEPT"
+		print "COMMIT"
+	}' >"$BATS_TEST_TMPDIR/big.rules"
+	run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/big.rules"
+	assert_equal "$status" 1
+	run jq -r '[.[] | "\(.line) \(.id)"] | join(", ")' <<<"$output"
+	assert_output "5005 undeclared-chain, 5004 ctdir-missing, 5006 falls-through, 5006 duplicate-rule"
+}
+
 @test "the checks of the file, of its state, then shadowing: findings in that order" {
 	# check_lines (ctdir-missing, jump-not-first), then check_sets
 	# (unknown-set), then the state's (established-late, duplicate-jump), then
