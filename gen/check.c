@@ -542,6 +542,75 @@ static const struct rule *dump_sign(const struct ruleset *rs)
 	return NULL;
 }
 
+/* ---- jumps ---- */
+
+/* Jumps to no chain: iptables-restore refuses them (a target dfwgen does
+ * not know is only warned about). */
+static void check_jumps(struct table_state *ts, const struct ruleset *rs, struct diags *d)
+{
+	for (size_t i = 0; i < ts->n; i++) {
+		const struct chain_state *c = &ts->chains[i];
+		for (size_t k = 0; k < c->n; k++) {
+			const struct rule *r = c->rules[k];
+			if (r->loc.src != rs->src || !r->target || r->known_target)
+				continue;
+			const struct chain_state *to = table_chain(ts, r->target);
+			if (to && to->jumped_by == r)
+				diag_note(d, "relies-on-docker", rule_tok_loc(r, r->target_tok), "jumps to %s, which this file "
+					  "does not declare: it relies on Docker having created it", r->target);
+			else if (to)
+				;
+			else if (is_other_target(r->target))
+				diag_warn(d, "unknown-target", rule_tok_loc(r, r->target_tok), "dfwgen does not check the "
+					  "options of target %s", r->target);
+			else
+				diag_error(d, "undeclared-chain", rule_tok_loc(r, r->target_tok), "jump to %s, a chain that "
+					   "does not exist", r->target);
+		}
+	}
+}
+
+/* iptables-restore refuses a jump that closes a loop (ELOOP). An iterative
+ * depth-first walk: deep chains of jumps cannot exhaust our stack. */
+static void check_loops(struct table_state *ts, const struct ruleset *rs, struct diags *d)
+{
+	enum { WHITE, GREY, BLACK };
+	unsigned char *colour = xcalloc(ts->n, 1);
+	size_t *stack = xmalloc(ts->n * sizeof(*stack)), *next_rule = xcalloc(ts->n, sizeof(*next_rule));
+	for (size_t start = 0; start < ts->n; start++) {
+		if (colour[start] != WHITE)
+			continue;
+		size_t depth = 0;
+		stack[depth++] = start;
+		colour[start] = GREY;
+		while (depth) {
+			size_t c = stack[depth - 1];
+			const struct chain_state *cs = &ts->chains[c];
+			if (next_rule[c] == cs->n) {
+				colour[c] = BLACK;
+				depth--;
+				continue;
+			}
+			const struct rule *r = cs->rules[next_rule[c]++];
+			/* a target of the catalogue is never a chain's name (valid_chain_name) */
+			const struct chain_state *to = r->target && !r->known_target ? table_chain(ts, r->target) : NULL;
+			if (!to)
+				continue;
+			size_t t = (size_t)(to - ts->chains);
+			if (colour[t] == GREY && r->loc.src == rs->src)
+				diag_error(d, "jump-loop", rule_tok_loc(r, r->target_tok), "this jump to %s closes a loop "
+					   "(%s is already on the way here): iptables-restore refuses it", r->target, r->target);
+			else if (colour[t] == WHITE) {
+				colour[t] = GREY;
+				stack[depth++] = t;
+			}
+		}
+	}
+	free(colour);
+	free(stack);
+	free(next_rule);
+}
+
 /* The checks of the file's lines, which need no state: a job for both_run,
  * with findings of its own. */
 struct file_checks {
@@ -562,7 +631,7 @@ static void check_file(void *arg)
 	check_sets(fc->rs, fc->o, &fc->d);
 }
 
-/* The state a file leaves: a job for both_run. */
+/* The state a file leaves, and the jumps in it: a job for both_run. */
 struct state_job {
 	struct fw_state *st;
 	const struct ruleset *rs;
@@ -574,6 +643,10 @@ static void apply_state(void *arg)
 {
 	struct state_job *sj = arg;
 	state_apply(sj->st, sj->rs, sj->noflush, sj->d);
+	for (size_t t = 0; t < sj->st->n; t++) {
+		check_jumps(&sj->st->tables[t], sj->rs, sj->d);
+		check_loops(&sj->st->tables[t], sj->rs, sj->d);
+	}
 }
 
 void check_run(const struct ruleset *rs, struct fw_state *st, const struct check_opts *o, struct diags *d)

@@ -15,7 +15,7 @@ static void index_chains(struct table_state *ts)
 	name_index_rebuild(&ts->by_name, ts->n, chain_name_at, ts->chains);
 }
 
-static struct chain_state *lookup_chain(struct table_state *ts, const char *name)
+struct chain_state *table_chain(struct table_state *ts, const char *name)
 {
 	long i = name_index_find(&ts->by_name, name, chain_name_at, ts->chains);
 	return i < 0 ? NULL : &ts->chains[i];
@@ -46,7 +46,7 @@ struct chain_state *state_chain(struct fw_state *st, const char *table, const ch
 {
 	for (size_t i = 0; i < st->n; i++) {
 		if (!strcmp(st->tables[i].name, table))
-			return lookup_chain(&st->tables[i], chain);
+			return table_chain(&st->tables[i], chain);
 	}
 	return NULL;
 }
@@ -98,7 +98,7 @@ static bool is_docker_chain(const char *name)
 
 static struct chain_state *chain_for(struct fw_state *st, struct table_state *ts, const struct rule *r, struct diags *d)
 {
-	struct chain_state *c = lookup_chain(ts, r->chain);
+	struct chain_state *c = table_chain(ts, r->chain);
 	if (c)
 		return c;
 	if (!st->exact && is_docker_chain(r->chain)) {
@@ -146,7 +146,7 @@ static bool position_ok(const struct rule *r, size_t limit, struct diags *d)
  * keeps it), or flushes an existing user chain. */
 static void declare_chain(struct table_state *ts, const struct rule *r)
 {
-	struct chain_state *c = lookup_chain(ts, r->chain);
+	struct chain_state *c = table_chain(ts, r->chain);
 	if (!c) {
 		new_chain(ts, r->chain, r);
 	} else if (c->builtin) {
@@ -206,7 +206,7 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 		delete_rule(st, c, r, d);
 		break;
 	case CMD_NEW:
-		if (lookup_chain(ts, r->chain))
+		if (table_chain(ts, r->chain))
 			diag_error(d, "chain-exists", rule_tok_loc(r, r->chain_tok), "chain %s already exists; -N fails "
 				   "(a :%s - [0:0] line creates or flushes it instead)", r->chain, r->chain);
 		else
@@ -246,71 +246,24 @@ static void apply_rule(struct fw_state *st, struct table_state *ts, const struct
 	}
 }
 
-static void check_jumps(struct fw_state *st, struct table_state *ts, const struct ruleset *rs, struct diags *d)
+/* A --noflush file may jump to a chain Docker makes and it does not
+ * declare: the state assumes it, and keeps the first such jump for the
+ * check's note (check.c: relies-on-docker). */
+static void assume_jump_targets(struct fw_state *st, struct table_state *ts, const struct ruleset *rs)
 {
+	if (st->exact)
+		return;
 	for (size_t i = 0; i < ts->n; i++) {
-		struct chain_state *c = &ts->chains[i];
-		for (size_t k = 0; k < c->n; k++) {
-			const struct rule *r = c->rules[k];
-			if (r->loc.src != rs->src || !r->target || r->known_target || lookup_chain(ts, r->target))
+		for (size_t k = 0; k < ts->chains[i].n; k++) {
+			const struct rule *r = ts->chains[i].rules[k];
+			if (r->loc.src != rs->src || !r->target || r->known_target || !is_docker_chain(r->target) ||
+			    table_chain(ts, r->target))
 				continue;
-			if (!st->exact && is_docker_chain(r->target)) {
-				struct chain_state *a = new_chain(ts, r->target, NULL);
-				a->assumed = true;
-				c = &ts->chains[i]; /* new_chain may have moved the array */
-				diag_note(d, "relies-on-docker", rule_tok_loc(r, r->target_tok), "jumps to %s, which this file "
-					  "does not declare: it relies on Docker having created it", r->target);
-				continue;
-			}
-			if (is_other_target(r->target))
-				diag_warn(d, "unknown-target", rule_tok_loc(r, r->target_tok), "dfwgen does not check the "
-					  "options of target %s", r->target);
-			else
-				diag_error(d, "undeclared-chain", rule_tok_loc(r, r->target_tok), "jump to %s, a chain that "
-					   "does not exist", r->target);
+			struct chain_state *a = new_chain(ts, r->target, NULL); /* may move ts->chains */
+			a->assumed = true;
+			a->jumped_by = r;
 		}
 	}
-}
-
-/* iptables-restore refuses a jump that closes a loop (ELOOP). An iterative
- * depth-first walk: deep chains of jumps cannot exhaust our stack. */
-static void check_loops(struct table_state *ts, const struct ruleset *rs, struct diags *d)
-{
-	enum { WHITE, GREY, BLACK };
-	unsigned char *colour = xcalloc(ts->n, 1);
-	size_t *stack = xmalloc(ts->n * sizeof(*stack)), *next_rule = xcalloc(ts->n, sizeof(*next_rule));
-	for (size_t start = 0; start < ts->n; start++) {
-		if (colour[start] != WHITE)
-			continue;
-		size_t depth = 0;
-		stack[depth++] = start;
-		colour[start] = GREY;
-		while (depth) {
-			size_t c = stack[depth - 1];
-			struct chain_state *cs = &ts->chains[c];
-			if (next_rule[c] == cs->n) {
-				colour[c] = BLACK;
-				depth--;
-				continue;
-			}
-			const struct rule *r = cs->rules[next_rule[c]++];
-			/* a target of the catalogue is never a chain's name (valid_chain_name) */
-			struct chain_state *to = r->target && !r->known_target ? lookup_chain(ts, r->target) : NULL;
-			if (!to)
-				continue;
-			size_t t = (size_t)(to - ts->chains);
-			if (colour[t] == GREY && r->loc.src == rs->src)
-				diag_error(d, "jump-loop", rule_tok_loc(r, r->target_tok), "this jump to %s closes a loop "
-					   "(%s is already on the way here): iptables-restore refuses it", r->target, r->target);
-			else if (colour[t] == WHITE) {
-				colour[t] = GREY;
-				stack[depth++] = t;
-			}
-		}
-	}
-	free(colour);
-	free(stack);
-	free(next_rule);
 }
 
 void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, struct diags *d)
@@ -330,8 +283,7 @@ void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, st
 		}
 		for (size_t k = 0; k < tb->n; k++)
 			apply_rule(st, ts, &tb->rules[k], d);
-		check_jumps(st, ts, rs, d);
-		check_loops(ts, rs, d);
+		assume_jump_targets(st, ts, rs);
 	}
 }
 

@@ -1,7 +1,8 @@
 /* The state a restore file leaves the kernel in: the chains of each table
  * with their rules and policies, built by applying rulesets one after the
  * other as iptables-restore would, and what it would refuse on the way
- * (a -D of a missing rule, a jump to no chain, a loop). */
+ * (a rule in no chain, a -D of a missing rule, a position out of range).
+ * Jumps to no chain and loops are the checks' (check.c). */
 #ifndef DFW_FWSTATE_H
 #define DFW_FWSTATE_H
 
@@ -15,6 +16,7 @@ struct chain_state {
 	const struct rule **rules;
 	size_t n, cap;
 	bool assumed;            /* not declared anywhere: we rely on it existing (Docker's) */
+	const struct rule *jumped_by; /* assumed because of this jump (the first to it), or NULL */
 	bool known;              /* every rule it holds is known (exact state, or flushed here) */
 };
 
@@ -36,6 +38,7 @@ struct fw_state {
  * would refuse go to d. */
 void state_apply(struct fw_state *st, const struct ruleset *rs, bool noflush, struct diags *d);
 struct chain_state *state_chain(struct fw_state *st, const char *table, const char *chain);
+struct chain_state *table_chain(struct table_state *ts, const char *name);
 void state_free(struct fw_state *st);
 
 #endif
