@@ -3,6 +3,7 @@
  * against gen/'s objects but main.o; ends in one line "unit: N passed, N
  * failed" (tests/unit.bats reads it). Each check names itself on failure. */
 #include "addrlist.h"
+#include "check.h"
 #include "members.h"
 #include "config.h"
 #include "fwstate.h"
@@ -238,12 +239,18 @@ static void test_state_and_shadow(void)
 	state_apply(&st, p.rs, false, &p.d);
 	struct chain_state *c = state_chain(&st, "filter", "C");
 	CHECK(c && c->n == 5); /* the -D took one out */
-	CHECK(has_diag(&p.d, "undeclared-chain", 9));
+	CHECK(!has_diag(&p.d, "undeclared-chain", 9)); /* a jump to no chain is the checks' */
 	shadow_check(p.rs, &st, &p.d);
 	CHECK(has_diag(&p.d, "shadowed-rule", 4)); /* 10.1/16 lies in 10/8, accepted above */
 	CHECK(has_diag(&p.d, "duplicate-rule", 6));
 	CHECK(!has_diag(&p.d, "shadowed-rule", 5));
 	state_free(&st);
+	/* check_run makes the state itself, and checks the jumps in it */
+	struct check_opts co = {.host_chain = "FILTERS", .container_chain = "DOCKER-USER"};
+	struct fw_state fresh = {0};
+	check_run(p.rs, &fresh, &co, &p.d);
+	CHECK(has_diag(&p.d, "undeclared-chain", 9));
+	state_free(&fresh);
 	parsed_free(&p);
 
 	/* what cannot be modelled never counts as covering */
