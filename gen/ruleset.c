@@ -565,8 +565,10 @@ struct ruleset *ruleset_parse(const struct source *src, enum family family, stru
 		int w = j >= sh[0].to;
 		diags_move(d, &sh[w].d, at[w], ndiags[j]);
 		at[w] += ndiags[j];
-		if (keep[j]) { /* kept <= j: a rule is moved only towards the front */
-			rs->rules[kept++] = rs->rules[j];
+		if (keep[j]) { /* kept <= j: a rule is moved only towards the front (usually not at all) */
+			if (kept != j)
+				rs->rules[kept] = rs->rules[j];
+			kept++;
 			tb->n++;
 		}
 		j++;
