@@ -47,6 +47,12 @@ enum {
 	MULTIPORT_SLOTS = 15,  /* ports of one multiport match, a range counting two */
 };
 
+/* Limits of iptables-restore itself (1.8.9, nft and legacy alike). */
+enum {
+	RESTORE_LINE_MAX = 10239, /* characters of a line it reads at once (a 10,240-byte buffer) */
+	RESTORE_WORDS_MAX = 251,  /* words of a command line (it adds three, and argv holds 254) */
+};
+
 const struct ext_def *find_match(const char *name);
 const struct ext_def *find_target(const char *name);
 /* A target the kernel has whose options dfwgen does not check (TEE, TPROXY...). */

@@ -242,6 +242,7 @@ enum line_kind {
 	LINE_INDENTED_NOTE,  /* "  # ...": '#' only starts a comment in column 1 */
 	LINE_COMMIT_TRAIL,   /* "COMMIT " : "Bad argument `COMMIT'" */
 	LINE_COMMIT_NO_EOL,  /* the file ends in COMMIT without a newline: legacy refuses */
+	LINE_TOO_LONG,       /* longer than iptables-restore reads at once: the rest is a line of its own */
 };
 
 struct line_event {
@@ -279,10 +280,15 @@ static bool parse_rule_line(struct parser *ps, const struct table *tables, const
 	}
 	if (!r->ntok)
 		return false;
-	if (rule_word(r, 0)[0] == ':' && !r->tok[0].quoted && rl->table >= 0)
+	if (rule_word(r, 0)[0] == ':' && !r->tok[0].quoted && rl->table >= 0) {
 		parse_declaration(ps, &tables[rl->table], r);
-	else
+	} else {
+		if (r->ntok > RESTORE_WORDS_MAX)
+			diag_error(ps->d, "bad-syntax", rule_tok_loc(r, RESTORE_WORDS_MAX), "this line has %zu words: "
+				   "iptables-restore takes at most %d (\"Parser cannot handle more arguments\")", r->ntok,
+				   RESTORE_WORDS_MAX);
 		parse_command(ps, r);
+	}
 	return rl->open;
 }
 
@@ -404,13 +410,24 @@ static bool mentions_icmp6(const struct source *src)
 	return false;
 }
 
+/* Whether a line too long for iptables-restore is harmless all the same:
+ * every piece it reads as a line of its own is a comment. */
+static bool spills_comments(const char *line, size_t len)
+{
+	for (size_t at = RESTORE_LINE_MAX; at < len; at += RESTORE_LINE_MAX) {
+		if (line[at] != '#')
+			return false;
+	}
+	return true;
+}
+
 /* Sorts the lines out: no diagnostics yet (they come in the last pass).
  * *header: the family a header line names (an IPv6 one wins), else FAM_NONE. */
 static struct line_event *classify_lines(struct ruleset *rs, size_t *nev, enum family *header)
 {
 	const struct source *src = rs->src;
-	/* at most two events a line: a COMMIT line may also be a finding */
-	struct line_event *ev = xmalloc((2 * src->nlines + 1) * sizeof(*ev));
+	/* at most three events a line: a COMMIT line may also be two findings */
+	struct line_event *ev = xmalloc((3 * src->nlines + 1) * sizeof(*ev));
 	size_t n = 0;
 	bool any_nul = strlen(src->text) < src->len; /* one scan, not one a line */
 	for (size_t ln = 1; ln <= src->nlines; ln++) {
@@ -420,6 +437,8 @@ static struct line_event *classify_lines(struct ruleset *rs, size_t *nev, enum f
 		while (i < len && (line[i] == ' ' || line[i] == '\t'))
 			i++;
 		bool cr = ends_in_cr(src, line, len);
+		if (len > RESTORE_LINE_MAX && !spills_comments(line, len))
+			ev[n++] = (struct line_event){.kind = LINE_TOO_LONG, .ln = (int)ln, .col = RESTORE_LINE_MAX + 1};
 		if (i == len && (len || cr)) {
 			ev[n++] = (struct line_event){.kind = LINE_BLANKS, .ln = (int)ln, .col = 1};
 			continue;
@@ -484,6 +503,11 @@ static void file_line(struct ruleset *rs, const struct line_event *e, struct tab
 	case LINE_COMMIT_TRAIL:
 		diag_error(d, "bad-syntax", loc_span(src, e->ln, e->col, 1), "blanks after COMMIT: iptables-restore "
 			   "takes the line for a command and refuses it (\"Bad argument `COMMIT'\")");
+		break;
+	case LINE_TOO_LONG:
+		diag_error(d, "bad-syntax", loc_span(src, e->ln, e->col, 1), "this line is longer than the %d characters "
+			   "iptables-restore reads of a line at once: it takes the rest for a line of its own and refuses "
+			   "it", RESTORE_LINE_MAX);
 		break;
 	case LINE_COMMIT_NO_EOL:
 		diag_error(d, "no-final-newline", l, "the file ends in COMMIT without a newline: iptables-legacy-restore "

@@ -55,3 +55,32 @@ kernel_refuses() {
 		run -0 in_ns k iptables-restore "$f"
 	done
 }
+
+@test "iptables-restore's own limits, 251 words and 10,239 characters a line, drawn where it draws them" {
+	# each limit, and one past it; a comment too long is harmless only when
+	# what spills over is a comment again
+	python3 - "$BATS_TEST_TMPDIR" <<'PY'
+import sys
+d = sys.argv[1]
+def w(name, line):
+    open(f"{d}/{name}.rules", "w").write("*filter\n:C - [0:0]\n" + line + "\nCOMMIT\n")
+w("ok-words-251", "-A C " + " ".join(["-m comment --comment abc"] * 61) + " -p tcp --syn -j ACCEPT")
+w("no-words-252", "-A C " + " ".join(["-m comment --comment abc"] * 61) + " -p tcp --dport 22 -j ACCEPT")
+base = "-A C -j ACCEPT"
+w("ok-chars-10239", base + " " * (10239 - len(base)))
+w("no-chars-10240", base + " " * (10240 - len(base)))
+w("ok-note-spills-note", "# " + "x" * 10237 + "# more")
+w("no-note-spills-words", "# " + "x" * 10300)
+PY
+	local f
+	for f in "$BATS_TEST_TMPDIR"/*.rules; do
+		if kernel_refuses "$f"; then
+			[[ $(basename "$f") == no-* ]] || { echo "the kernel refused $f" >&2; return 1; }
+			run -1 "$DFWGEN" check -s "$BATS_TEST_TMPDIR/none.sets" "$f"
+			assert_output --regexp "(words: iptables-restore takes at most|iptables-restore reads of a line at once).*\[bad-syntax\]"
+		else
+			[[ $(basename "$f") == ok-* ]] || { echo "the kernel loaded $f" >&2; return 1; }
+			run -0 "$DFWGEN" check -s "$BATS_TEST_TMPDIR/none.sets" "$f"
+		fi
+	done
+}
