@@ -555,12 +555,11 @@ static void check_jumps(struct table_state *ts, const struct ruleset *rs, struct
 			if (r->loc.src != rs->src || !r->target || r->known_target)
 				continue;
 			const struct chain_state *to = table_chain(ts, r->target);
-			if (to && to->jumped_by == r)
-				diag_note(d, "relies-on-docker", rule_tok_loc(r, r->target_tok), "jumps to %s, which this file "
-					  "does not declare: it relies on Docker having created it", r->target);
-			else if (to)
-				;
-			else if (is_other_target(r->target))
+			if (to) {
+				if (to->jumped_by == r)
+					diag_note(d, "relies-on-docker", rule_tok_loc(r, r->target_tok), "jumps to %s, which this "
+						  "file does not declare: it relies on Docker having created it", r->target);
+			} else if (is_other_target(r->target))
 				diag_warn(d, "unknown-target", rule_tok_loc(r, r->target_tok), "dfwgen does not check the "
 					  "options of target %s", r->target);
 			else
