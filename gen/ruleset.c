@@ -505,7 +505,7 @@ static void file_line(struct ruleset *rs, const struct line_event *e, struct tab
 			   "takes the line for a command and refuses it (\"Bad argument `COMMIT'\")");
 		break;
 	case LINE_TOO_LONG:
-		diag_error(d, "bad-syntax", loc_span(src, e->ln, e->col, 1), "this line is longer than the %d characters "
+		diag_error(d, "line-too-long", loc_span(src, e->ln, e->col, 1), "this line is longer than the %d characters "
 			   "iptables-restore reads of a line at once: it takes the rest for a line of its own and refuses "
 			   "it", RESTORE_LINE_MAX);
 		break;
