@@ -604,6 +604,16 @@ has() { jq -e --arg id "$1" --argjson line "$2" 'any(.[]; .id == $id and .line =
 	assert_failure
 }
 
+@test "ICMPv6 after a line with a NUL byte still makes the file IPv6" {
+	# the search for ICMPv6 runs over each NUL-ended stretch of the text
+	printf '*filter\n-A INPUT -j ACCEPT\000x\n-A INPUT -p ipv6-icmp -j ACCEPT\n-A INPUT -s 10.0.0.1 -j ACCEPT\nCOMMIT\n' \
+		>"$BATS_TEST_TMPDIR/nul.rules"
+	run --separate-stderr "$DFWGEN" check --format json "$BATS_TEST_TMPDIR/nul.rules"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/nul.json"
+	has bad-syntax 2 "$BATS_TEST_TMPDIR/nul.json"
+	has wrong-family 4 "$BATS_TEST_TMPDIR/nul.json"
+}
+
 @test "shadowing: every chain's findings, in chain order" {
 	# five chains of different sizes, each with a duplicate and a shadowed rule
 	awk 'BEGIN {
